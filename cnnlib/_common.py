@@ -1,0 +1,82 @@
+"""Index arithmetic shared by the NumPy reference and its PyTorch twin.
+
+Both namespaces run the same algorithms; the pieces that only compute Python
+integers or index lists live here, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterator, Sequence
+
+
+def kernel_offsets(kernel: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """Every tap ``(i, j, ...)`` of a kernel, in row-major order (PyTorch's scan order)."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+def tap_slices(offset: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
+               out: Sequence[int]) -> tuple[slice, ...]:
+    """Slices picking, for one kernel tap, the input value under it at every output position.
+
+    Output position ``o`` along an axis reads padded input position ``o*s + i*d``,
+    so the tap ``i`` sees ``i*d, i*d + s, ..., i*d + (n_out-1)*s``.
+    """
+    return tuple(slice(i * d, i * d + s * (n - 1) + 1, s)
+                 for i, s, d, n in zip(offset, stride, dilation, out))
+
+
+def pool_right_padding(n: int, k: int, p: int, s: int, d: int, out: int) -> int:
+    """Right padding a pooling input needs so that ``out`` windows fit (``ceil_mode`` adds some)."""
+    return max(p, (out - 1) * s + d * (k - 1) + 1 - n - p)
+
+
+def pool_divisor_1d(n: int, k: int, p: int, s: int, out: int,
+                    count_include_pad: bool) -> list[int]:
+    """Per-output divisor of average pooling along one axis, PyTorch's rule.
+
+    A window starting at ``o*s - p`` ends at ``min(start + k, n + p)``; without
+    ``count_include_pad`` only the positions inside ``[0, n)`` count.
+    """
+    sizes = []
+    for o in range(out):
+        start = o * s - p
+        end = min(start + k, n + p)
+        if not count_include_pad:
+            start, end = max(start, 0), min(end, n)
+        sizes.append(end - start)
+    return sizes
+
+
+def pad_index(size: int, lo: int, hi: int, mode: str) -> list[int]:
+    """Source index of every position of a padded axis for reflect/replicate/circular padding.
+
+    The padded axis runs over ``-lo .. size + hi - 1`` in input coordinates; negative
+    ``lo``/``hi`` crop.
+    """
+    idx = []
+    for i in range(-lo, size + hi):
+        if mode == "replicate":
+            j = min(max(i, 0), size - 1)
+        elif mode == "circular":
+            j = i % size
+        else:  # reflect, no edge repeat
+            period = 2 * (size - 1)
+            j = i % period if period else 0
+            j = period - j if j >= size else j
+        idx.append(j)
+    return idx
+
+
+def adjoint_padding(n_out: int, n_in: int, k: int, s: int, p_left: int, d: int) -> tuple[int, int]:
+    """Left/right padding of the zero-stuffed gradient in the adjoint of a convolution.
+
+    A convolution maps length ``n_in`` to ``n_out``. Its adjoint stuffs ``s - 1`` zeros
+    between the ``n_out`` values (length ``(n_out-1)s + 1``), pads, and correlates
+    with the flipped kernel at stride 1 to get back length ``n_in``. Negative values
+    mean "crop".
+    """
+    left = d * (k - 1) - p_left
+    stuffed = (n_out - 1) * s + 1
+    right = n_in + d * (k - 1) - stuffed - left
+    return left, right

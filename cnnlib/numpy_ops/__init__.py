@@ -1,0 +1,17 @@
+"""NumPy reference ops (forward and backward), mirroring ``torch.nn.functional``.
+
+Readable, float32 and float64, NCHW (batch, channels, height, width), the
+result in the input's dtype. Every public name here has a twin of the same name
+and signature in :mod:`cnnlib.torch_ops`; ``<op>_backward(grad_output, ...)``
+takes the forward's own arguments and returns the gradient of each array
+argument in order.
+
+The step-by-step versions that loop over output pixels, as the formulas read,
+are in :mod:`cnnlib.teaching`.
+"""
+from . import basic, conv, pool
+from .basic import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+
+__all__ = [*basic.__all__, *conv.__all__, *pool.__all__]
