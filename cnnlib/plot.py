@@ -1,0 +1,89 @@
+"""Figures several chapters share. Every function returns the matplotlib Figure.
+
+Notebooks end a plotting cell with ``plt.show()`` (or assign the figure), so the
+stored output holds the picture and no stray object repr.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["show_images", "show_matrix", "show_feature_maps"]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def show_images(images, titles=None, cols: int | None = None, cmap: str = "gray",
+                size: float = 2.2, vmin=None, vmax=None, suptitle: str | None = None):
+    """Show a list of 2-D (or H, W, 3) images side by side on a grid, axes hidden.
+
+    ``titles`` is one string per image; ``cols`` defaults to all images in one row
+    (at most 6). Used from section 1.2 on.
+    """
+    images = list(images)
+    if not images:
+        raise ValueError("show_images: images is empty")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"show_images: {len(titles)} titles for {len(images)} images")
+    cols = cols or min(len(images), 6)
+    rows = -(-len(images) // cols)
+    plt = _plt()
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(images):
+            ax.imshow(np.asarray(images[k]), cmap=cmap, vmin=vmin, vmax=vmax)
+            if titles is not None:
+                ax.set_title(titles[k], fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_matrix(a, ax=None, title: str | None = None, fmt: str = "{:g}", cmap: str = "RdBu_r",
+                highlight=None):
+    """Draw a small 2-D array as a grid of coloured cells with its numbers written in.
+
+    Zero sits at the middle of the colour map, so positive and negative values read
+    at a glance. ``highlight=(row, col, height, width)`` outlines a window (the
+    filter's current position). Returns the Figure. Sections 1.2 to 1.7 use it for
+    hand-sized examples.
+    """
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise ValueError(f"show_matrix: a must be 2-D, got shape {a.shape}")
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(0.45 * a.shape[1] + 0.6, 0.45 * a.shape[0] + 0.6))
+    else:
+        fig = ax.figure
+    lim = float(np.max(np.abs(a))) or 1.0
+    ax.imshow(a, cmap=cmap, vmin=-lim, vmax=lim)
+    for (r, c), v in np.ndenumerate(a):
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if highlight is not None:
+        r, c, h, w = highlight
+        ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), w, h, fill=False, lw=2.5, ec="black"))
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def show_feature_maps(maps, cols: int = 8, size: float = 1.4, title: str | None = None,
+                      cmap: str = "viridis"):
+    """Show the channels of one activation volume (n_C, n_H, n_W) as a grid of small images.
+
+    Each map has its own colour scale. Used in sections 1.5, 1.8 and 1.9.
+    """
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"show_feature_maps: maps must be (n_C, n_H, n_W), got {maps.shape}")
+    return show_images(list(maps), titles=[f"channel {k}" for k in range(len(maps))],
+                       cols=min(cols, len(maps)), cmap=cmap, size=size, suptitle=title)
