@@ -118,13 +118,13 @@ def output_length(op: str, n: int, f: int, p_total: int, s: int, d: int,
     """
     span = d * (f - 1) + 1
     room = n + p_total - span
-    if room < 0:
+    if room < 0 and not (ceil_mode and room + s - 1 >= 0):
         raise ValueError(
             f"{op}: the (dilated) kernel spans {span} but the padded input has size "
             f"{n + p_total} (input {n}, padding {p_total}); the kernel cannot be larger "
             f"than the padded input")
     if ceil_mode:
-        out = -(-room // s) + 1
+        out = (room + s - 1) // s + 1
         if p_left is not None and (out - 1) * s >= n + p_left:
             out -= 1
     else:
@@ -281,14 +281,17 @@ def pool_args(op: str, nd: int, input, kernel_size, stride, padding, dilation, c
     dilation_t = int_tuple(op, "dilation", dilation, nd, minimum=1)
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
-    for k, p, d in zip(kernel, padding_t, dilation_t):
-        limit = (d * (k - 1) + 1) // 2 if max_pool else k // 2
-        if p > limit:
+    for k, p in zip(kernel, padding_t):
+        if p > k // 2:
             raise ValueError(
-                f"{op}: padding={padding!r} must be at most half of the "
-                f"{'effective ' if max_pool else ''}kernel size {kernel_size!r}")
+                f"{op}: padding={padding!r} must be at most half of kernel_size="
+                f"{kernel_size!r}")
     batched = input.ndim == nd + 2
     spatial = tuple(int(v) for v in input.shape[-nd:])
+    if not max_pool and nd == 3 and any(n < k for n, k in zip(spatial, kernel)):
+        # PyTorch's avg_pool3d (alone among the pools) wants the unpadded input to fit the kernel.
+        raise ValueError(f"{op}: input spatial size {spatial} is smaller than kernel_size "
+                         f"{kernel}")
     out = tuple(
         output_length(op, n, k, 2 * p, s, d, ceil_mode=ceil_mode, p_left=p)
         for n, k, p, s, d in zip(spatial, kernel, padding_t, stride_t, dilation_t))
@@ -331,11 +334,14 @@ def pad_args(op: str, input, pad, mode: str, kind: str) -> list[tuple[int, int]]
                     f"pad {(lo, hi)} on a dimension of size {size}")
     for i, (lo, hi) in enumerate(pairs):
         size = input.shape[input.ndim - 1 - i]
-        if size + lo + hi < 0 or (mode != "constant" and (lo < 0 or hi < 0) and
-                                  size + lo + hi < 1):
+        if mode != "constant" and (lo < 0 or hi < 0):
             raise ValueError(
-                f"{op}: pad {(lo, hi)} would give dimension {input.ndim - 1 - i} a "
-                f"negative size (it has {size})")
+                f"{op}: negative (cropping) pad amounts work only with mode='constant', got "
+                f"{(lo, hi)} with mode={mode!r}")
+        if size - max(-lo, 0) - max(-hi, 0) < 0 or size + lo + hi < 0:
+            raise ValueError(
+                f"{op}: pad {(lo, hi)} crops more than dimension {input.ndim - 1 - i} holds "
+                f"(it has {size})")
     return pairs
 
 

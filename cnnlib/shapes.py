@@ -54,15 +54,17 @@ def output_size(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     _check_ints("output_size", n=(n, 1), f=(f, 1), p=(p, 0), s=(s, 1), d=(d, 1))
     span = d * (f - 1) + 1
     room = n + 2 * p - span
-    if room < 0:
+    if room < 0 and not (ceil_mode and room + s - 1 >= 0):
         raise ValueError(
             f"output_size: a filter spanning {span} (f={f}, d={d}) does not fit in a padded "
             f"input of size {n + 2 * p} (n={n}, p={p})")
     if not ceil_mode:
         return room // s + 1
-    out = -(-room // s) + 1
+    out = (room + s - 1) // s + 1
     if (out - 1) * s >= n + p:
         out -= 1
+    if out < 1:
+        raise ValueError(f"output_size: no window fits (n={n}, f={f}, p={p}, s={s}, d={d})")
     return out
 
 
