@@ -65,7 +65,7 @@ __all__ = [
     "conv_arithmetic_explorer",
 ]
 
-DEFAULT_DPI = 72
+DEFAULT_DPI = 90
 DEFAULT_MAX_FRAMES = 400
 PNG_COLORS = 64          # palette size of the quantised frames (keeps pages light)
 
@@ -153,7 +153,7 @@ class Explorer:
     labels : mapping, optional
         Text shown next to a slider instead of its name.
     dpi : int
-        Resolution of the frames (72 keeps a 6x3 inch figure around 430x220 pixels).
+        Resolution of the frames (90 makes a 6x3 inch figure 540x270 pixels).
     max_frames : int
         Refuse grids with more frames than this, to keep pages light.
     """
@@ -239,9 +239,13 @@ class Explorer:
     # -- the kernel-free player -------------------------------------------------------------
 
     def spec_key(self) -> str:
-        """A short hash of what the explorer shows (render function, title, sliders)."""
+        """A short hash of what the explorer shows (render function, title, slider values).
+
+        It names the player's HTML element, so it must not depend on anything that differs
+        between machines or runs (frame bytes, resolution, memory addresses).
+        """
         render_name = getattr(self.render, "__qualname__", type(self.render).__name__)
-        spec = json.dumps([render_name, self.title, self.dpi,
+        spec = json.dumps([render_name, self.title,
                            {n: [_label(v) for v in vals] for n, vals in self.values.items()},
                            {n: _label(v) for n, v in self.initial.items()}])
         return hashlib.sha1(spec.encode()).hexdigest()[:10]
@@ -500,7 +504,7 @@ def draw_conv_arithmetic(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     fig = Figure(figsize=figsize)
     fig.text(0.5, 0.97, f"{formula} = {geo.out}", fontsize=10, ha="center", va="top")
     fig.text(0.02, 0.02, "orange: taps of the first window and its output · dashed: last window "
-             "· dots: window starts · red: never read", fontsize=7, color="#444444")
+             "· dots: window starts · red: never read", fontsize=7.5, color="#444444")
     ax = fig.add_axes((0.02, 0.09, 0.96, 0.76))
     extent = max(geo.padded, 9)
     x_out = extent + 1.5
