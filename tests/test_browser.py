@@ -1,0 +1,170 @@
+"""Every page of the built book works offline in headless Chromium.
+
+For each HTML page under _build/html, opened from disk (file://) with the network emulated
+offline, the test checks that:
+
+- no request leaves the machine: every URL the page asks for is file:, data:, blob: or about:;
+- the console shows no error (SEVERE log entries);
+- mathematics is rendered: a page with math gets MathJax's <mjx-container> elements;
+- every <img> has loaded (naturalWidth > 0);
+- every explorer slider changes the picture: moving it swaps the <img> source.
+
+Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver), which
+.ci/run installs. Under CI (CI=true) their absence fails the test; elsewhere it skips. The book
+is built first if _build/html is missing (`make test` builds it anyway).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome-error:")
+SKIP_DIRS = {"_static", "_sources", "_images", "mathjax"}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                  "--window-size=1280,900"]
+
+
+def _find(names):
+    for name in names:
+        path = shutil.which(name) or (name if os.path.isfile(name) else None)
+        if path:
+            return path
+    return None
+
+
+def _in_ci():
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    if not (HTML / "index.html").exists():
+        jb = Path(sys.executable).with_name("jupyter-book")
+        subprocess.run([str(jb), "build", ".", "--warningiserror", "--keep-going", "--quiet"],
+                       cwd=ROOT, check=True)
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    chromium = _find(["/usr/bin/chromium", "chromium", "chromium-browser"])
+    chromedriver = _find(["/usr/bin/chromedriver", "chromedriver"])
+    if not (chromium and chromedriver):
+        message = ("headless Chromium is needed for the browser test: install Debian's "
+                   "'chromium' and 'chromium-driver' (apt-get install chromium chromium-driver)")
+        if _in_ci():
+            pytest.fail(message + " -- missing under CI")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = webdriver.Chrome(service=Service(chromedriver), options=options)
+    browser.set_page_load_timeout(60)
+    browser.set_script_timeout(60)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    yield browser
+    browser.quit()
+
+
+def _pages():
+    if not HTML.exists():
+        return ["index.html"]
+    pages = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
+                   if not SKIP_DIRS & set(p.relative_to(HTML).parts[:-1]))
+    return pages or ["index.html"]
+
+
+def _requests(driver):
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+WAIT_FOR_PAGE = """
+const done = arguments[arguments.length - 1];
+const settle = () => {
+  const imgs = Array.from(document.images);
+  Promise.all(imgs.map(img => img.complete ? null :
+      new Promise(r => { img.onload = img.onerror = r; })))
+    .then(() => {
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        return MathJax.startup.promise;
+      }
+    })
+    .then(() => done(true), (e) => done(String(e)));
+};
+if (document.readyState === 'complete') { settle(); } else { window.addEventListener('load', settle); }
+"""
+
+HAS_MATH = """
+return document.querySelectorAll('.math, span.math, div.math').length;
+"""
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_page_works_offline(built_book, driver, page):
+    driver.get_log("performance")        # drop what the previous page left
+    driver.get_log("browser")
+    driver.get((built_book / page).as_uri())
+    assert driver.execute_async_script(WAIT_FOR_PAGE) is True
+
+    math = driver.execute_script(HAS_MATH)
+    if math:
+        rendered = driver.execute_script("return document.querySelectorAll('mjx-container').length")
+        assert rendered >= math, f"{page}: {math} math elements, {rendered} rendered by MathJax"
+
+    broken = driver.execute_script(
+        "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => (i.currentSrc || i.src).slice(0, 120));")
+    assert not broken, f"{page}: images that did not load: {broken}"
+
+    sliders = driver.execute_script(
+        "return document.querySelectorAll('.cnnlib-explorer input[type=range]').length")
+    for index in range(sliders):
+        changed = driver.execute_script("""
+            const input = document.querySelectorAll('.cnnlib-explorer input[type=range]')[arguments[0]];
+            const img = input.closest('.cnnlib-explorer').querySelector('img');
+            const before = img.src, start = input.value;
+            const moves = [];
+            for (let v = Number(input.min); v <= Number(input.max); v++) {
+              if (String(v) === start) continue;
+              input.value = String(v);
+              input.dispatchEvent(new Event('input', {bubbles: true}));
+              moves.push(img.src !== before && img.naturalWidth >= 0);
+            }
+            input.value = start;
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+            return {moves: moves, restored: img.src === before,
+                    name: input.getAttribute('data-slider')};
+        """, index)
+        assert changed["moves"] and all(changed["moves"]), (
+            f"{page}: slider {changed['name']!r} did not change the picture at every position")
+        assert changed["restored"], f"{page}: slider {changed['name']!r} did not restore its frame"
+
+    remote = [u for u in _requests(driver) if not u.startswith(LOCAL_SCHEMES)]
+    assert not remote, f"{page}: requests leaving the machine: {remote}"
+
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors: {errors}"
