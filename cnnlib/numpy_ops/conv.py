@@ -1,14 +1,16 @@
 """Convolutions in NumPy: forward, transposed, and their backward passes.
 
 One N-dimensional core serves ``conv1d``, ``conv2d`` and ``conv3d``. It loops over
-the kernel's taps, not over output pixels: for each tap ``(i, j)`` it takes the
-strided slice of the padded input that the tap sees at every output position and
-adds ``weight[:, :, i, j] @ slice`` to the output. That is the textbook sum
+the kernel's taps, not over output pixels: for each tap ``(i, j)`` it copies the
+strided slice of the padded input that the tap sees at every output position into
+one row block of a patch matrix, and a single matrix product with the weights
+then gives every output (a few examples at a time, so the patch matrix stays in
+cache). That is the textbook sum
 
 .. math:: Z[n, o, h, w] = b[o] + \\sum_{c, i, j} W[o, c, i, j]\\,
           X_{pad}[n, c, h s + i d, w s + j d]
 
-computed as ``f*f`` matrix products. The backward pass is built from convolutions
+computed as one matrix product per chunk of the batch. The backward pass is built from convolutions
 too (section 1.6): the input gradient is a convolution of the zero-stuffed output
 gradient with the flipped filter (the *transposed convolution*), and the weight
 gradient correlates the input with the output gradient.
@@ -30,8 +32,9 @@ __all__ = [
     "conv_transpose1d_backward", "conv_transpose2d_backward", "conv_transpose3d_backward",
 ]
 
-# Rows of the per-tap buffer processed at once, so it stays in cache-sized pieces.
-_CHUNK_BYTES = 8 * 2 ** 20
+# Batch rows processed at once: the patch matrix of one chunk stays about this size, so it is
+# built and consumed while still in cache.
+_CHUNK_BYTES = 4 * 2 ** 20
 
 
 def _batch_chunks(n: int, per_example_bytes: int):
@@ -50,35 +53,43 @@ def _pad_or_crop(x: np.ndarray, left, right) -> np.ndarray:
     return x[crop]
 
 
+def _patches(xt: np.ndarray, rows: slice, kernel, stride, dilation, out_spatial) -> np.ndarray:
+    """The patch matrix ("im2col") of a chunk of the batch.
+
+    ``xt`` is the padded input with channels first, (C, N, *P). Row ``c*K + t`` of the
+    result holds, for kernel tap ``t`` of channel ``c``, the input value under that
+    tap at every output position of every example in ``rows``: shape
+    (C * prod(kernel), n_rows * prod(out_spatial)).
+    """
+    c = xt.shape[0]
+    nb = rows.stop - rows.start
+    cols = np.empty((c, math.prod(kernel), nb) + tuple(out_spatial), dtype=xt.dtype)
+    for t, offset in enumerate(kernel_offsets(kernel)):
+        cols[:, t] = xt[(slice(None), rows) + tap_slices(offset, stride, dilation, out_spatial)]
+    return cols.reshape(c * math.prod(kernel), nb * math.prod(out_spatial))
+
+
 def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
                out_spatial) -> np.ndarray:
     """Cross-correlate an already padded ``xp`` (N, C, *P) with ``weight`` (O, C/g, *K).
 
-    Returns (N, O, *out_spatial). Loops over kernel taps; each tap is one (batched
-    over groups) matrix product of the weights with the strided input slice.
+    Returns (N, O, *out_spatial). For a chunk of examples at a time it builds the patch
+    matrix (one column per output position, one row per weight) and multiplies it by
+    the weights reshaped to (O, C/g * prod(K)): each group is one matrix product.
     """
     n, c = xp.shape[:2]
     o, cg = weight.shape[:2]
     g, og = groups, o // groups
     kernel = weight.shape[2:]
     length = math.prod(out_spatial)
-    wg = weight.reshape(g, og, cg, *kernel)
+    w2 = weight.reshape(g, og, cg * math.prod(kernel))
     xt = xp.transpose(1, 0, *range(2, xp.ndim))          # (C, N, *P): channels first
-    out = np.zeros((g, og, n, length), dtype=xp.dtype)
-    for rows in _batch_chunks(n, c * length * xp.itemsize):
-        nb = rows.stop - rows.start
-        acc = out[:, :, rows, :].reshape(g, og, nb * length)
-        buf = np.empty((c, nb) + tuple(out_spatial), dtype=xp.dtype)
-        for offset in kernel_offsets(kernel):
-            np.copyto(buf, xt[(slice(None), rows) + tap_slices(offset, stride, dilation,
-                                                               out_spatial)])
-            cols = buf.reshape(g, cg, nb * length)
-            w_tap = wg[(Ellipsis,) + offset]                   # (G, Og, Cg)
-            if cg == 1:
-                acc += w_tap * cols                            # depthwise: no reduction
-            else:
-                acc += np.matmul(w_tap, cols)
-        out[:, :, rows, :] = acc.reshape(g, og, nb, length)
+    out = np.empty((g, og, n, length), dtype=xp.dtype)
+    for rows in _batch_chunks(n, c * math.prod(kernel) * length * xp.itemsize):
+        cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
+        cols = cols.reshape(g, -1, cols.shape[-1])
+        res = w2 * cols if w2.shape[-1] == 1 else np.matmul(w2, cols)
+        out[:, :, rows] = res.reshape(g, og, rows.stop - rows.start, length)
     return out.reshape(o, n, *out_spatial).transpose(1, 0, *range(2, 2 + len(out_spatial)))
 
 
@@ -86,26 +97,24 @@ def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation
                       groups: int) -> np.ndarray:
     """Correlate a padded input ``xp`` (N, C, *P) with an output gradient ``grad`` (N, O, *Out).
 
-    Returns the weight gradient (O, C/g, *K): for each tap, the sum over batch and
-    output positions of ``grad * (the input slice under that tap)``.
+    Returns the weight gradient (O, C/g, *K): for each weight, the sum over the batch
+    and all output positions of the output gradient times the input value that
+    weight multiplied, i.e. ``grad`` (as a matrix) times the transposed patch matrix.
     """
     n, c = xp.shape[:2]
     o = grad.shape[1]
     g, og, cg = groups, o // groups, c // groups
     out_spatial = grad.shape[2:]
     length = math.prod(out_spatial)
+    kp = math.prod(kernel)
     xt = xp.transpose(1, 0, *range(2, xp.ndim))
     gt = grad.transpose(1, 0, *range(2, grad.ndim))
-    dw = np.zeros((g, og, cg) + tuple(kernel), dtype=xp.dtype)
-    for rows in _batch_chunks(n, c * length * xp.itemsize):
-        nb = rows.stop - rows.start
-        grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, nb * length)
-        buf = np.empty((c, nb) + tuple(out_spatial), dtype=xp.dtype)
-        for offset in kernel_offsets(kernel):
-            np.copyto(buf, xt[(slice(None), rows) + tap_slices(offset, stride, dilation,
-                                                               out_spatial)])
-            cols = buf.reshape(g, cg, nb * length)
-            dw[(Ellipsis,) + offset] += np.matmul(grad_cols, cols.transpose(0, 2, 1))
+    dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
+    for rows in _batch_chunks(n, c * kp * length * xp.itemsize):
+        cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
+        cols = cols.reshape(g, cg * kp, -1)
+        grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, -1)
+        dw += np.matmul(grad_cols, cols.transpose(0, 2, 1))
     return dw.reshape(o, cg, *kernel)
 
 

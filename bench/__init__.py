@@ -1,0 +1,1 @@
+"""Speed benchmark of cnnlib's convolutions (run with ``make bench`` or ``python -m bench``)."""

@@ -1,0 +1,194 @@
+"""Time cnnlib's conv2d against PyTorch on a fixed suite of layer shapes.
+
+CPU: numpy_ops.conv2d forward and conv2d_backward against torch's own CPU
+convolution on the same thread count, as ratios (ours / torch; lower is better),
+and GFLOP/s against NumPy's own matrix product on this machine. With a CUDA GPU,
+the same suite times torch_ops.conv2d on the GPU against cuDNN.
+
+This is a benchmark, not a test: it prints a table and never fails on speed.
+Usage: python -m bench [--repeats N] [--quick] [--json PATH] [--device cpu|cuda|all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from cnnlib import numpy_ops, torch_ops
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    batch: int
+    c_in: int
+    c_out: int
+    size: int
+    f: int
+    stride: int = 1
+    padding: int = 0
+    dilation: int = 1
+    groups: int = 1
+
+    @property
+    def out_size(self) -> int:
+        return (self.size + 2 * self.padding - self.dilation * (self.f - 1) - 1) // self.stride + 1
+
+    @property
+    def flops(self) -> float:
+        """Multiply-adds x 2 of one forward pass."""
+        return 2.0 * self.batch * self.c_out * self.out_size ** 2 * (self.c_in // self.groups) * \
+            self.f ** 2
+
+    def kwargs(self):
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
+                    groups=self.groups)
+
+
+SUITE = [
+    Layer("resnet 3x3 @56", 8, 64, 64, 56, 3, padding=1),
+    Layer("resnet 3x3 @28", 16, 128, 128, 28, 3, padding=1),
+    Layer("resnet 3x3 @14", 32, 256, 256, 14, 3, padding=1),
+    Layer("stem 7x7/2 @112", 8, 3, 64, 112, 7, stride=2, padding=3),
+    Layer("lenet 5x5 @32", 128, 3, 8, 32, 5),
+    Layer("1x1 256->64 @28", 16, 256, 64, 28, 1),
+    Layer("dilated 3x3 d2 @28", 16, 64, 64, 28, 3, padding=2, dilation=2),
+    Layer("depthwise 3x3 @28", 32, 128, 128, 28, 3, padding=1, groups=128),
+]
+
+
+def best_time(fn, repeats: int, sync=lambda: None) -> float:
+    fn()
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_gflops(repeats: int) -> float:
+    a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
+    b = np.random.default_rng(1).standard_normal((1024, 1024), dtype=np.float32)
+    t = best_time(lambda: a @ b, repeats)
+    return 2 * 1024 ** 3 / t / 1e9
+
+
+def cpu_row(layer: Layer, repeats: int) -> dict:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((layer.batch, layer.c_in, layer.size, layer.size), dtype=np.float32)
+    w = rng.standard_normal((layer.c_out, layer.c_in // layer.groups, layer.f, layer.f),
+                            dtype=np.float32)
+    b = rng.standard_normal(layer.c_out, dtype=np.float32)
+    kw = layer.kwargs()
+    xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+    g = rng.standard_normal((layer.batch, layer.c_out, layer.out_size, layer.out_size),
+                            dtype=np.float32)
+    gt = torch.from_numpy(g)
+    ours_f = best_time(lambda: numpy_ops.conv2d(x, w, b, **kw), repeats)
+    torch_f = best_time(lambda: torch.nn.functional.conv2d(xt, wt, bt, **kw), repeats)
+    ours_b = best_time(lambda: numpy_ops.conv2d_backward(g, x, w, b, **kw), repeats)
+    pad, st, dil = [layer.padding] * 2, [layer.stride] * 2, [layer.dilation] * 2
+    torch_b = best_time(lambda: torch.ops.aten.convolution_backward(
+        gt, xt, wt, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
+        [True, True, True]), repeats)
+    return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=torch_f * 1e3,
+                fwd_ratio=ours_f / torch_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=torch_b * 1e3,
+                bwd_ratio=ours_b / torch_b, fwd_gflops=layer.flops / ours_f / 1e9,
+                bwd_gflops=2 * layer.flops / ours_b / 1e9)
+
+
+def cuda_row(layer: Layer, repeats: int) -> dict:
+    dev = "cuda"
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    x = torch.randn(layer.batch, layer.c_in, layer.size, layer.size, generator=gen).to(dev)
+    w = torch.randn(layer.c_out, layer.c_in // layer.groups, layer.f, layer.f, generator=gen).to(dev)
+    b = torch.randn(layer.c_out, generator=gen).to(dev)
+    kw = layer.kwargs()
+    sync = torch.cuda.synchronize
+    with torch.no_grad():
+        ours_f = best_time(lambda: torch_ops.conv2d(x, w, b, **kw), repeats, sync)
+        ref_f = best_time(lambda: torch.nn.functional.conv2d(x, w, b, **kw), repeats, sync)
+    g = torch.randn(layer.batch, layer.c_out, layer.out_size, layer.out_size, device=dev)
+    ours_b = best_time(lambda: torch_ops.conv2d_backward(g, x, w, b, **kw), repeats, sync)
+    pad, st, dil = [layer.padding] * 2, [layer.stride] * 2, [layer.dilation] * 2
+    ref_b = best_time(lambda: torch.ops.aten.convolution_backward(
+        g, x, w, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups, [True, True, True]),
+        repeats, sync)
+    return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=ref_f * 1e3,
+                fwd_ratio=ours_f / ref_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=ref_b * 1e3,
+                bwd_ratio=ours_b / ref_b, fwd_gflops=layer.flops / ours_f / 1e9,
+                bwd_gflops=2 * layer.flops / ours_b / 1e9)
+
+
+def geomean(values) -> float:
+    values = list(values)
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def print_table(title: str, rows: list[dict], reference: str, peak: float | None = None):
+    print(f"\n{title}")
+    head = (f"{'layer':<20} {'ours fwd ms':>11} {reference + ' fwd':>12} {'ratio':>6} "
+            f"{'ours bwd ms':>11} {reference + ' bwd':>12} {'ratio':>6} {'fwd GF/s':>9}"
+            + (f" {'% matmul':>8}" if peak else ""))
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        line = (f"{r['layer']:<20} {r['fwd_ms']:>11.2f} {r['torch_fwd_ms']:>12.2f} "
+                f"{r['fwd_ratio']:>6.2f} {r['bwd_ms']:>11.2f} {r['torch_bwd_ms']:>12.2f} "
+                f"{r['bwd_ratio']:>6.2f} {r['fwd_gflops']:>9.1f}")
+        if peak:
+            line += f" {100 * r['fwd_gflops'] / peak:>7.0f}%"
+        print(line)
+    print("-" * len(head))
+    print(f"geometric mean ratio: forward {geomean(r['fwd_ratio'] for r in rows):.2f}x, "
+          f"backward {geomean(r['bwd_ratio'] for r in rows):.2f}x  (ours / {reference})")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="first three layers, 2 repeats")
+    parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    suite = SUITE[:3] if args.quick else SUITE
+    repeats = 2 if args.quick else args.repeats
+    results = {"machine": platform.machine(), "torch": torch.__version__,
+               "numpy": np.__version__, "threads": torch.get_num_threads(),
+               "suite": [asdict(layer) for layer in suite]}
+    if args.device in ("cpu", "all"):
+        peak = matmul_gflops(repeats)
+        print(f"CPU: {torch.get_num_threads()} torch threads; NumPy float32 1024x1024 matmul: "
+              f"{peak:.1f} GFLOP/s")
+        rows = [cpu_row(layer, repeats) for layer in suite]
+        print_table("numpy_ops.conv2d vs torch CPU conv2d (float32, best of "
+                    f"{repeats})", rows, "torch", peak)
+        print("targets: forward <= 1.5x, backward <= 2x (geometric means)")
+        results.update(cpu=rows, matmul_gflops=peak)
+    if args.device in ("cuda", "all"):
+        if torch.cuda.is_available():
+            print(f"\nGPU: {torch.cuda.get_device_name(0)}")
+            rows = [cuda_row(layer, repeats) for layer in suite]
+            print_table("torch_ops.conv2d on CUDA vs cuDNN (float32, best of "
+                        f"{repeats})", rows, "cuDNN")
+            results.update(cuda=rows, gpu=torch.cuda.get_device_name(0))
+        else:
+            print("\nGPU: none (CUDA not available); the GPU table is skipped.")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+    return results
+
+
+if __name__ == "__main__":
+    main()
