@@ -338,7 +338,8 @@ class Explorer:
         if self._widget is None:
             import ipywidgets as W
 
-            image = W.Image(value=self.frame(), format="png")
+            image = W.Image(value=self.frame(), format="png",
+                            layout=W.Layout(width="auto", max_width="100%"))
             sliders = {}
             for name in self.moving:
                 sliders[name] = W.SelectionSlider(
