@@ -168,3 +168,18 @@ def test_page_works_offline(built_book, driver, page):
 
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors: {errors}"
+
+
+def test_search_works_offline(built_book, driver):
+    """Sphinx's search runs in the page from searchindex.js, with no server behind it."""
+    driver.get((built_book / "search.html").as_uri() + "?q=convolution")
+    hits = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        let tries = 0;
+        const poll = () => {
+          const n = document.querySelectorAll('#search-results li').length;
+          if (n > 0 || ++tries > 100) { done(n); } else { setTimeout(poll, 100); }
+        };
+        poll();
+    """)
+    assert hits > 0, "searching the built book for 'convolution' found nothing"
