@@ -168,6 +168,9 @@ def conv_args(op: str, nd: int, input, weight, bias, stride, padding, dilation, 
     if c_out % groups:
         raise ValueError(
             f"{op}: weight has {c_out} output channels, not divisible by groups={groups}")
+    if c_in % groups:
+        raise ValueError(
+            f"{op}: input has {c_in} channels, not divisible by groups={groups}")
     if c_per_group * groups != c_in:
         raise ValueError(
             f"{op}: weight expects {c_per_group} input channels per group, input has "

@@ -21,6 +21,8 @@ BAD = [
      "weight expects 3 input channels per group, input has 4 (groups=1)"),
     ("conv2d", (x4, w4), {"groups": 2}, ValueError, "groups=2"),
     ("conv2d", (x4, w4), {"groups": 0}, ValueError, "groups must be positive"),
+    ("conv2d", (np.zeros((1, 4, 5, 5), np.float32), np.zeros((6, 4, 3, 3), np.float32)),
+     {"groups": 3}, ValueError, "input has 4 channels, not divisible by groups=3"),
     ("conv2d", (x4, w4), {"stride": 0}, ValueError, "stride must be positive"),
     ("conv2d", (x4, w4), {"dilation": 0}, ValueError, "dilation must be positive"),
     ("conv2d", (x4, w4), {"padding": -1}, ValueError, "padding must be non-negative"),

@@ -263,7 +263,7 @@ def _doc(nd: int, kind: str) -> str:
     axis ({axes}); padding may also be ``'valid'`` or ``'same'`` (stride 1 only).
     groups splits the channels into independent convolutions.
 
-    Returns (N, C_out, *out) with, along each axis,
+    Returns ``(N, C_out, *out)`` with, along each axis,
     ``out = floor((n + 2p - d(f-1) - 1) / s) + 1`` (:func:`cnnlib.shapes.output_size`),
     in the input's dtype. Like every deep-learning "convolution", the filter is not
     flipped. Taught in sections 1.2 to 1.5 and 1.10.
