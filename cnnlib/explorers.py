@@ -1,0 +1,310 @@
+"""Chapter explorers built on :func:`cnnlib.widgets.explorer`: pooling (1.7), receptive field (1.9).
+
+Each explorer comes in three layers, so that the numbers can be tested apart from the pictures:
+
+- a *compute* function that returns a small frozen dataclass of numbers
+  (:func:`pooling_geometry`, :func:`receptive_field_geometry`),
+- a *draw* function that returns a Matplotlib :class:`~matplotlib.figure.Figure` for one slider
+  setting (:func:`draw_pooling`, :func:`draw_receptive_field`),
+- the explorer itself (:func:`pooling_explorer`, :func:`receptive_field_explorer`), a grid of
+  slider values handed to :func:`cnnlib.widgets.explorer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from . import numpy_ops
+from .shapes import output_size, receptive_field
+from .widgets import Explorer, explorer, message_figure
+
+__all__ = [
+    "PoolingGeometry", "pooling_geometry", "pooling_example", "draw_pooling", "pooling_explorer",
+    "ReceptiveFieldGeometry", "receptive_field_geometry", "draw_receptive_field",
+    "receptive_field_explorer",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling (section 1.7)
+# --------------------------------------------------------------------------------------------
+
+def pooling_example(n: int = 8, seed: int = 0) -> np.ndarray:
+    """A small (n, n) float64 image of integers 0..9 for hand-sized pooling examples (seeded)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"pooling_example: n must be a positive int, got {n!r}")
+    return np.random.default_rng(seed).integers(0, 10, size=(n, n)).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class PoolingGeometry:
+    """One pooling of a 2-D image ``x`` with a square window.
+
+    ``out`` is ``None`` (and ``error`` says why) when the window is larger than the image.
+    """
+
+    x: np.ndarray                 # (n, n) input
+    f: int
+    s: int
+    mode: str                     # 'max' or 'avg'
+    out_size: tuple | None        # (out_h, out_w), each floor((n - f) / s) + 1
+    output: np.ndarray | None     # (out_size, out_size)
+    argmax: np.ndarray | None     # (out_size, out_size, 2) row, col of each window's max ('max')
+    read: np.ndarray              # (n, n) bool: is the pixel inside some window?
+    error: str | None = None
+
+
+def pooling_geometry(x, f: int, s: int, mode: str = "max") -> PoolingGeometry:
+    """Pool the 2-D array ``x`` (n_H, n_W) with an ``f`` x ``f`` window and stride ``s``, no padding.
+
+    The output is :func:`cnnlib.numpy_ops.max_pool2d` or :func:`~cnnlib.numpy_ops.avg_pool2d`,
+    of size ``floor((n - f) / s) + 1`` per axis (:func:`cnnlib.shapes.output_size`). For max
+    pooling ``argmax`` holds the (row, col) of the input that won each window (from
+    ``return_indices=True``), the only input its gradient reaches. ``read`` marks the pixels some
+    window covers (with ``s > f`` some are skipped). Section 1.7.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"pooling_geometry: x must be 2-D (n_H, n_W), got shape {x.shape}")
+    if mode not in ("max", "avg"):
+        raise ValueError(f"pooling_geometry: mode must be 'max' or 'avg', got {mode!r}")
+    n_h, n_w = x.shape
+    try:
+        out_h, out_w = output_size(n_h, f, s=s), output_size(n_w, f, s=s)
+    except ValueError as exc:
+        return PoolingGeometry(x, f, s, mode, None, None, None, np.zeros(x.shape, bool), str(exc))
+    batch = x[None, None]
+    if mode == "max":
+        out, idx = numpy_ops.max_pool2d(batch, f, s, return_indices=True)
+        argmax = np.stack(np.divmod(idx[0, 0], n_w), axis=-1)
+    else:
+        out, argmax = numpy_ops.avg_pool2d(batch, f, s), None
+    read = np.zeros(x.shape, dtype=bool)
+    for i in range(out_h):
+        for j in range(out_w):
+            read[i * s:i * s + f, j * s:j * s + f] = True
+    return PoolingGeometry(x, f, s, mode, (out_h, out_w), out[0, 0], argmax, read)
+
+
+def _grid(ax, a, x0, title, fmt, cmap, vmax, faded=None):
+    rows, cols = a.shape
+    ax.imshow(a, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest",
+              extent=(x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5))
+    if faded is not None:
+        veil = np.zeros((rows, cols, 4))
+        veil[~faded] = (1, 1, 1, 0.75)
+        ax.imshow(veil, interpolation="nearest", extent=(x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5))
+    ax.vlines(x0 + np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, colors="#8a8a8a", lw=0.6)
+    ax.hlines(np.arange(rows + 1) - 0.5, x0 - 0.5, x0 + cols - 0.5, colors="#8a8a8a", lw=0.6)
+    for (r, c), v in np.ndenumerate(a):
+        ax.text(x0 + c, r, fmt.format(v), ha="center", va="center", fontsize=7)
+    ax.text(x0 - 0.5, -0.8, title, fontsize=9, va="bottom")
+
+
+def draw_pooling(x, f: int, s: int, mode: str = "max",
+                 figsize: tuple[float, float] = (6.0, 3.2)) -> Figure:
+    """Picture of :func:`pooling_geometry`: input with windows, and the pooled output.
+
+    Left: the input; the first window is outlined in orange, the last one dashed; pixels no
+    window reads are faded; for max pooling the winning pixel of every window is circled (the
+    gradient's only destination). Right: the output with its numbers, first value in orange.
+    The title evaluates the output-size formula. Section 1.7.
+    """
+    geo = pooling_geometry(x, f, s, mode)
+    n = geo.x.shape[0]
+    formula = f"{mode} pool, n={n}, f={f}, s={s}:  ⌊({n} − {f}) / {s}⌋ + 1"
+    if geo.output is None:
+        return message_figure(f"{formula}\nNo output: the {f}×{f} window does not fit in "
+                              f"a {n}×{n} input.", figsize)
+    out = geo.output
+    vmax = float(np.max(geo.x)) or 1.0
+    fig = Figure(figsize=figsize)
+    fig.text(0.5, 0.97, f"{formula} = {out.shape[0]}", fontsize=10, ha="center", va="top")
+    fig.text(0.02, 0.02, "orange: first window and its output · dashed: last window"
+             + (" · circles: each window's max (gets the gradient)" if mode == "max" else "")
+             + " · faded: never read", fontsize=7, color="#444444")
+    ax = fig.add_axes((0.02, 0.09, 0.96, 0.78))
+    x_out = n + 1.5
+    _grid(ax, geo.x, 0, f"input {n}×{n}", "{:g}", "Blues", vmax * 1.6, faded=geo.read)
+    _grid(ax, out, x_out, f"output {out.shape[0]}×{out.shape[1]}",
+          "{:g}" if mode == "max" else "{:.1f}", "Greens", vmax * 1.6)
+    ax.add_patch(Rectangle((-0.5, -0.5), f, f, fill=False, ec="#d97706", lw=2.2))
+    last_r, last_c = (out.shape[0] - 1) * s, (out.shape[1] - 1) * s
+    ax.add_patch(Rectangle((last_c - 0.5, last_r - 0.5), f, f, fill=False, ec="#1f2937", lw=1.5,
+                           ls="--"))
+    ax.add_patch(Rectangle((x_out - 0.5, -0.5), 1, 1, fill=False, ec="#d97706", lw=2.2))
+    ax.add_patch(Rectangle((x_out + out.shape[1] - 1.5, out.shape[0] - 1.5), 1, 1, fill=False,
+                           ec="#1f2937", lw=1.5, ls="--"))
+    if geo.argmax is not None:
+        rc = np.unique(geo.argmax.reshape(-1, 2), axis=0)
+        ax.plot(rc[:, 1], rc[:, 0], "o", mfc="none", mec="#b91c1c", ms=11, mew=1.4)
+    extent = max(n, 6)
+    ax.set_xlim(-0.7, x_out + extent - 0.3)
+    ax.set_ylim(extent - 0.3, -1.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def pooling_explorer(x=None, f: Sequence[int] = (1, 2, 3, 4), s: Sequence[int] = (1, 2, 3, 4),
+                     mode: Sequence[str] = ("max", "avg"), *,
+                     initial: Mapping | None = None, title: str = "Pooling") -> Explorer:
+    """Sliders for window size f, stride s and mode (max/avg) over a small image.
+
+    ``x`` is a 2-D array (default: :func:`pooling_example`, 8x8 digits 0..9); keep it at most
+    about 10x10 so the numbers stay legible. Each frame is :func:`draw_pooling`. The default grid
+    has 4 x 4 x 2 = 32 frames. Section 1.7.
+    """
+    x = pooling_example() if x is None else np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"pooling_explorer: x must be 2-D, got shape {x.shape}")
+    start = {"f": 2, "s": 2, "mode": "max"}
+    values = {"f": tuple(f), "s": tuple(s), "mode": tuple(mode)}
+    chosen = {k: v for k, v in start.items() if v in values[k]}
+    chosen.update(initial or {})
+
+    def render_pooling(f, s, mode):
+        return draw_pooling(x, f, s, mode)
+
+    return explorer(render_pooling, title=title, initial=chosen,
+                    labels={"f": "window f", "s": "stride s", "mode": "mode"}, **values)
+
+
+# --------------------------------------------------------------------------------------------
+# Receptive field (section 1.9)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReceptiveFieldGeometry:
+    """Which input pixels one output of a stack of layers depends on, along one axis.
+
+    ``fields[l]`` and ``strides[l]`` are :func:`cnnlib.shapes.receptive_field`'s ``r`` and ``j``
+    after layer ``l``; ``masks[l]`` is a bool vector over input positions ``0 .. fields[l] - 1``
+    marking the pixels that really influence output 0 of layer ``l`` (with dilation the field
+    has holes). The 2-D field of a square stack is the outer product of the mask with itself.
+    """
+
+    layers: tuple[tuple[int, int, int], ...]
+    fields: tuple[int, ...]
+    strides: tuple[int, ...]
+    masks: tuple[np.ndarray, ...]
+
+
+def receptive_field_geometry(layers: Sequence[Sequence[int]]) -> ReceptiveFieldGeometry:
+    """Receptive field of output 0 after each layer of ``layers``, ``(f, s)`` or ``(f, s, d)``.
+
+    Walks back from one output: a position ``i`` of layer ``l`` reads positions
+    ``i*s + k*d`` (``k = 0 .. f-1``) of layer ``l-1``. The extent of the positions reached in
+    the input is the receptive field :math:`r_l = r_{l-1} + d_l (f_l - 1) j_{l-1}`, checked
+    against :func:`cnnlib.shapes.receptive_field`. Padding moves the field but does not change
+    its size, so it is left out. Section 1.9.
+    """
+    layers = [tuple(layer) for layer in layers]
+    if not layers:
+        raise ValueError("receptive_field_geometry: give at least one layer")
+    rf = receptive_field(layers)            # validates every layer
+    full = tuple((*lay, 1) if len(lay) == 2 else lay for lay in layers)
+    masks = []
+    for top in range(len(full)):
+        positions = np.array([0])
+        for f, s, d in reversed(full[:top + 1]):
+            positions = np.unique((positions[:, None] * s + np.arange(f)[None, :] * d).ravel())
+        mask = np.zeros(positions.max() + 1, dtype=bool)
+        mask[positions] = True
+        masks.append(mask)
+    assert all(len(m) == r for m, (r, _) in zip(masks, rf))
+    return ReceptiveFieldGeometry(full, tuple(r for r, _ in rf), tuple(j for _, j in rf),
+                                  tuple(masks))
+
+
+_LAYER_COLORS = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2")
+
+
+def draw_receptive_field(layers: Sequence[Sequence[int]], n: int = 32,
+                         names: Sequence[str] | None = None,
+                         figsize: tuple[float, float] = (6.4, 3.4)) -> Figure:
+    """Picture of :func:`receptive_field_geometry` on an ``n`` x ``n`` input grid.
+
+    Left: the input grid; the pixels that influence one output of the last layer are shaded,
+    and the receptive field after each layer is outlined in its own colour (all fields share
+    their top-left corner, as for output (0, 0) with no padding; the group is centred on the
+    grid). A field wider than the grid is clipped, and the picture says so. Right: a table of
+    f, s, d, receptive field r and output stride j per layer. Section 1.9.
+    """
+    geo = receptive_field_geometry(layers)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"draw_receptive_field: n must be a positive int, got {n!r}")
+    names = list(names) if names is not None else [f"layer {i + 1}" for i in range(len(geo.layers))]
+    if len(names) != len(geo.layers):
+        raise ValueError(f"draw_receptive_field: {len(names)} names for {len(geo.layers)} layers")
+    r_last = geo.fields[-1]
+    origin = (n - r_last) // 2                 # may be negative: the field is wider than the grid
+    grid = np.zeros((n, n))
+    mask = geo.masks[-1]
+    inside = np.arange(r_last) + origin
+    keep = (inside >= 0) & (inside < n)
+    line = np.zeros(n, dtype=bool)
+    line[inside[keep]] = mask[keep]
+    grid[np.ix_(line, line)] = 1.0
+
+    fig = Figure(figsize=figsize)
+    ax = fig.add_axes((0.02, 0.04, 0.52, 0.84))
+    ax.imshow(grid, cmap="Greys", vmin=0, vmax=2.5, interpolation="nearest",
+              extent=(-0.5, n - 0.5, n - 0.5, -0.5))
+    ax.add_patch(Rectangle((-0.5, -0.5), n, n, fill=False, ec="#6b7280", lw=1))
+    for k, r in enumerate(geo.fields):
+        color = _LAYER_COLORS[k % len(_LAYER_COLORS)]
+        ax.add_patch(Rectangle((origin - 0.5, origin - 0.5), r, r, fill=False, ec=color,
+                               lw=2.0 if k == len(geo.fields) - 1 else 1.3))
+    ax.set_xlim(-1, n)
+    ax.set_ylim(n, -1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    clipped = r_last > n
+    ax.set_title(f"input {n}×{n}\none output of {names[-1]} sees {r_last}×{r_last}"
+                 + (" (clipped)" if clipped else ""), fontsize=9)
+
+    tax = fig.add_axes((0.57, 0.04, 0.42, 0.84))
+    tax.axis("off")
+    tax.set_xlim(0, 1)
+    tax.set_ylim(len(geo.layers) + 1.5, -0.5)
+    heads = ("", "f", "s", "d", "r", "j")
+    xs = (0.0, 0.42, 0.54, 0.66, 0.8, 0.94)
+    for x0, h in zip(xs, heads):
+        tax.text(x0, 0, h, fontsize=9, fontweight="bold", ha="left" if not h else "center")
+    for k, ((f, s, d), r, j) in enumerate(zip(geo.layers, geo.fields, geo.strides)):
+        color = _LAYER_COLORS[k % len(_LAYER_COLORS)]
+        row = (names[k], f, s, d, r, j)
+        for x0, v in zip(xs, row):
+            tax.text(x0, k + 1, str(v), fontsize=9, color=color,
+                     ha="left" if isinstance(v, str) else "center")
+    tax.text(0.0, len(geo.layers) + 1.2, "r: receptive field, j: output stride\n"
+             "r grows by d(f−1)·j each layer", fontsize=7.5, color="#444444", va="center")
+    return fig
+
+
+def receptive_field_explorer(layers: Sequence[int] = (1, 2, 3, 4), f: Sequence[int] = (1, 3, 5),
+                             s: Sequence[int] = (1, 2), d: Sequence[int] = (1, 2), n: int = 64, *,
+                             initial: Mapping | None = None,
+                             title: str = "Receptive field of a stack of layers") -> Explorer:
+    """Sliders for the number of layers, filter size f, stride s and dilation d of every layer.
+
+    All layers share f, s and d; each frame is :func:`draw_receptive_field` on an ``n`` x ``n``
+    grid. The default grid has 4 x 3 x 2 x 2 = 48 frames. Section 1.9.
+    """
+    start = {"layers": 2, "f": 3, "s": 1, "d": 1}
+    values = {"layers": tuple(layers), "f": tuple(f), "s": tuple(s), "d": tuple(d)}
+    chosen = {k: v for k, v in start.items() if v in values[k]}
+    chosen.update(initial or {})
+
+    def render_receptive_field(layers, f, s, d):
+        return draw_receptive_field([(f, s, d)] * layers, n=n)
+
+    return explorer(render_receptive_field, title=title, initial=chosen,
+                    labels={"layers": "layers", "f": "filter f", "s": "stride s",
+                            "d": "dilation d"}, **values)
