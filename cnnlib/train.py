@@ -1,0 +1,428 @@
+"""The book's one training loop, and the measurements around it.
+
+:func:`fit` trains any classifier ``torch.nn.Module`` on in-memory data with
+minibatch gradient descent and returns a :class:`History`; it prints one plain
+line per epoch (no widget, so stored notebook outputs need no JavaScript).
+:func:`evaluate`, :func:`predict`, :func:`accuracy` and :func:`confusion_matrix`
+measure the result. :class:`History`, :func:`accuracy` and
+:func:`confusion_matrix` are NumPy only; torch is imported when a function
+needs it, so :mod:`cnnlib.numpy_cnn` reuses them without torch.
+
+Determinism: :func:`fit` seeds torch (``torch.manual_seed(seed)``, for dropout
+and the like) and the generator that shuffles the minibatches, so the same
+model, data and seed give the same run on the same machine. It leaves
+``torch.set_num_threads`` alone. Used from section 1.8 on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "confusion_matrix",
+           "plot_history", "default_device", "random_shift"]
+
+
+@dataclass
+class History:
+    """Per-epoch record of a training run: one list entry per epoch.
+
+    ``train_loss``/``train_acc`` are averages over the epoch's minibatches (the
+    model changes while they are measured); ``val_loss``/``val_acc`` are measured
+    on the validation data after the epoch (empty lists without validation data).
+    ``seconds`` is the wall time of each epoch, validation included.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded."""
+        return len(self.train_loss)
+
+    @property
+    def total_seconds(self) -> float:
+        """Wall time of the whole run."""
+        return float(sum(self.seconds))
+
+    def record(self, train_loss, train_acc, val_loss=None, val_acc=None, seconds=0.0):
+        """Append one epoch."""
+        self.train_loss.append(float(train_loss))
+        self.train_acc.append(float(train_acc))
+        if val_loss is not None:
+            self.val_loss.append(float(val_loss))
+        if val_acc is not None:
+            self.val_acc.append(float(val_acc))
+        self.seconds.append(float(seconds))
+
+    def line(self, epoch: int | None = None, total: int | None = None) -> str:
+        """The progress line of one epoch (the last by default), as :func:`fit` prints it."""
+        i = self.epochs - 1 if epoch is None else epoch
+        total = self.epochs if total is None else total
+        width = len(str(total))
+        parts = [f"epoch {i + 1:>{width}}/{total}",
+                 f"loss {self.train_loss[i]:.4f}", f"acc {self.train_acc[i]:.4f}"]
+        if i < len(self.val_loss):
+            parts.append(f"val_loss {self.val_loss[i]:.4f}")
+        if i < len(self.val_acc):
+            parts.append(f"val_acc {self.val_acc[i]:.4f}")
+        parts.append(f"{self.seconds[i]:.1f}s")
+        return "  ".join(parts)
+
+    def as_dict(self) -> dict:
+        """The lists as a plain dict (for saving as JSON)."""
+        return {"train_loss": list(self.train_loss), "train_acc": list(self.train_acc),
+                "val_loss": list(self.val_loss), "val_acc": list(self.val_acc),
+                "seconds": list(self.seconds)}
+
+
+def default_device():
+    """``torch.device('cuda')`` when a CUDA GPU is available, else ``'cpu'``."""
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _resolve_device(device):
+    import torch
+
+    if device is None:
+        return default_device()
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"fit: device must be None, 'cpu', 'cuda' or a torch.device, "
+                         f"got {device!r}") from None
+
+
+def _as_tensors(op: str, name: str, data, device):
+    """(x, y) arrays or tensors -> (float tensor, int64 tensor) on ``device``."""
+    import torch
+
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{op}: {name} must be a pair (x, y) of arrays or tensors, "
+                        f"got {type(data).__name__}")
+    x, y = data
+    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
+    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
+    if not torch.is_floating_point(x):
+        raise TypeError(f"{op}: {name} images must be floating point, got {x.dtype}")
+    if y.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise TypeError(f"{op}: {name} labels must be integer class indices, got {y.dtype}")
+    if y.ndim != 1 or len(x) != len(y):
+        raise ValueError(f"{op}: {name} has {len(x)} images but labels of shape "
+                         f"{tuple(y.shape)}; expected ({len(x)},)")
+    if len(x) == 0:
+        raise ValueError(f"{op}: {name} is empty")
+    return x.to(device), y.long().to(device)
+
+
+def _model_dtype(model):
+    import torch
+
+    p = next(model.parameters(), None)
+    return torch.float32 if p is None else p.dtype
+
+
+def _make_optimizer(optimizer, params, lr, weight_decay, momentum):
+    import torch
+
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if callable(optimizer):
+        return optimizer(params)
+    if optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    if optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    if optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    raise ValueError(f"fit: optimizer must be 'adam', 'adamw', 'sgd', a torch optimizer or a "
+                     f"function of the parameters, got {optimizer!r}")
+
+
+def _check_positive(op, name, value, kind=int):
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+        what = "a positive int" if kind is int else "a positive number"
+        raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
+
+
+def fit(model, train_data, val_data=None, epochs: int = 10, lr: float = 1e-3,
+        batch_size: int = 64, optimizer="adam", weight_decay: float = 0.0,
+        momentum: float = 0.9, schedule: str | None = None, device=None, seed: int = 0,
+        progress: bool = True, loss_fn=None, augment=None) -> History:
+    r"""Train a classifier with minibatch gradient descent; return its :class:`History`.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a batch (N, ...) to logits (N, num_classes). Trained in place and
+        moved to ``device``.
+    train_data, val_data : (x, y)
+        Images (N, C, H, W) (any float array or tensor) and integer labels (N,).
+        The data are copied to ``device`` once (the book's data sets are small).
+    epochs, lr, batch_size : int, float, int
+        Passes over the training data, learning rate, examples per step (the last
+        minibatch of an epoch may be smaller).
+    optimizer : 'adam' (default), 'adamw', 'sgd' (with ``momentum``), a
+        ``torch.optim.Optimizer``, or a function ``params -> optimizer``.
+    weight_decay, momentum : float
+        L2 penalty of the optimizer; momentum of ``'sgd'``.
+    schedule : None or 'cosine'
+        ``None`` keeps ``lr`` constant; ``'cosine'`` lowers it after every step
+        along half a cosine, from ``lr`` at the first step to 0 after the last:
+        :math:`\eta_t = \eta \cdot \tfrac12 (1 + \cos(\pi t / T))`.
+    device : None, str or torch.device
+        ``None`` picks CUDA when available, else the CPU.
+    seed : int
+        Seeds torch and the shuffling generator.
+    progress : bool
+        Print one line per epoch to stdout (loss, accuracy, validation, seconds).
+    loss_fn : callable(logits, y) -> scalar tensor
+        ``torch.nn.functional.cross_entropy`` by default.
+    augment : None or callable(x_batch, generator) -> x_batch
+        Applied to every training minibatch (never to ``val_data``), e.g.
+        :func:`random_shift`; ``generator`` is a seeded ``torch.Generator``.
+
+    Each epoch shuffles the training set, takes one optimizer step per minibatch,
+    then (with ``val_data``) measures the validation loss and accuracy in
+    ``eval`` mode without gradients. Taught in section 1.8.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"fit: model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_positive("fit", "epochs", epochs)
+    _check_positive("fit", "batch_size", batch_size)
+    _check_positive("fit", "lr", lr, (int, float))
+    if schedule not in (None, "cosine"):
+        raise ValueError(f"fit: schedule must be None or 'cosine', got {schedule!r}")
+    dev = _resolve_device(device)
+    loss_fn = F.cross_entropy if loss_fn is None else loss_fn
+    model.to(dev)
+    dtype = _model_dtype(model)
+    x, y = _as_tensors("fit", "train_data", train_data, dev)
+    x = x.to(dtype)
+    val = None
+    if val_data is not None:
+        xv, yv = _as_tensors("fit", "val_data", val_data, dev)
+        val = (xv.to(dtype), yv)
+    torch.manual_seed(seed)
+    shuffler = torch.Generator().manual_seed(seed)
+    augmenter = torch.Generator(device=dev).manual_seed(seed + 1)
+    opt = _make_optimizer(optimizer, model.parameters(), lr, weight_decay, momentum)
+    history = History()
+    n = len(x)
+    total_steps = epochs * (-(-n // batch_size))
+    base_lrs = [group["lr"] for group in opt.param_groups]
+    step = 0
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n, generator=shuffler).to(dev)
+        loss_sum = torch.zeros((), device=dev)
+        correct = torch.zeros((), device=dev, dtype=torch.long)
+        for i in range(0, n, batch_size):
+            idx = order[i:i + batch_size]
+            xb, yb = x[idx], y[idx]
+            if augment is not None:
+                xb = augment(xb, augmenter)
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            if schedule == "cosine":
+                factor = 0.5 * (1 + math.cos(math.pi * step / total_steps))
+                for group, base in zip(opt.param_groups, base_lrs):
+                    group["lr"] = base * factor
+            loss_sum += loss.detach() * len(idx)
+            correct += (logits.detach().argmax(1) == yb).sum()
+        train_loss = (loss_sum / n).item()
+        train_acc = correct.item() / n
+        val_loss = val_acc = None
+        if val is not None:
+            val_loss, val_acc = _evaluate(model, val, batch_size=max(batch_size, 256),
+                                          loss_fn=loss_fn)
+        history.record(train_loss, train_acc, val_loss, val_acc, time.perf_counter() - start)
+        if progress:
+            print(history.line(epoch, epochs), flush=True)
+    return history
+
+
+def random_shift(max_shift: int):
+    """An ``augment`` for :func:`fit`: move each image by up to ``max_shift`` pixels.
+
+    Returns ``shift(x, generator)`` that takes a batch (N, C, H, W) and moves every
+    image by its own random whole-pixel offset ``(dy, dx)``, each in
+    ``[-max_shift, max_shift]``, filling the uncovered border with zeros. A
+    convolutional network is nearly equivariant to such shifts (section 1.9), so
+    shifted copies teach it that position does not change the class.
+    """
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(f"random_shift: max_shift must be a non-negative int, got {max_shift!r}")
+
+    def shift(x, generator=None):
+        import torch
+        import torch.nn.functional as F
+
+        if x.ndim != 4:
+            raise ValueError(f"random_shift: expected a batch (N, C, H, W), got shape "
+                             f"{tuple(x.shape)}")
+        if max_shift == 0:
+            return x
+        n, _, h, w = x.shape
+        k = max_shift
+        padded = F.pad(x, (k, k, k, k))
+        offsets = torch.randint(0, 2 * k + 1, (2, n), generator=generator,
+                                device=generator.device if generator is not None else x.device)
+        offsets = offsets.to(x.device)
+        rows = offsets[0][:, None] + torch.arange(h, device=x.device)      # (N, H)
+        cols = offsets[1][:, None] + torch.arange(w, device=x.device)      # (N, W)
+        batch = torch.arange(n, device=x.device)[:, None, None]
+        out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
+        return out.permute(0, 3, 1, 2).contiguous()
+
+    return shift
+
+
+def _evaluate(model, data, batch_size, loss_fn):
+    import torch
+
+    x, y = data
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            logits = model(x[i:i + batch_size])
+            yb = y[i:i + batch_size]
+            loss_sum += loss_fn(logits, yb).item() * len(yb)
+            correct += (logits.argmax(1) == yb).sum().item()
+    return loss_sum / len(x), correct / len(x)
+
+
+def evaluate(model, data, batch_size: int = 256, device=None, loss_fn=None):
+    """Mean loss and accuracy of ``model`` on ``data = (x, y)``: returns ``(loss, accuracy)``.
+
+    Runs in ``eval`` mode without gradients, on ``device`` (default: where the
+    model's parameters are). Section 1.8.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    _check_positive("evaluate", "batch_size", batch_size)
+    dev = _model_device(model) if device is None else _resolve_device(device)
+    model.to(dev)
+    x, y = _as_tensors("evaluate", "data", data, dev)
+    return _evaluate(model, (x.to(_model_dtype(model)), y), batch_size,
+                     F.cross_entropy if loss_fn is None else loss_fn)
+
+
+def _model_device(model):
+    import torch
+
+    p = next(model.parameters(), None)
+    return torch.device("cpu") if p is None else p.device
+
+
+def predict(model, x, batch_size: int = 256, device=None, return_probs: bool = False):
+    """Predicted class of each image in ``x`` (N, ...) as an int64 NumPy array (N,).
+
+    With ``return_probs=True`` returns ``(labels, probs)``, ``probs`` the (N,
+    num_classes) softmax of the logits as float NumPy. ``eval`` mode, no gradients.
+    Section 1.8.
+    """
+    import torch
+
+    _check_positive("predict", "batch_size", batch_size)
+    dev = _model_device(model) if device is None else _resolve_device(device)
+    model.to(dev)
+    xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if not torch.is_floating_point(xt):
+        raise TypeError(f"predict: x must be floating point, got {xt.dtype}")
+    xt = xt.to(dev, _model_dtype(model))
+    model.eval()
+    chunks = []
+    with torch.no_grad():
+        for i in range(0, len(xt), batch_size):
+            chunks.append(torch.softmax(model(xt[i:i + batch_size]), dim=1).cpu())
+    probs = torch.cat(chunks).numpy() if chunks else np.zeros((0, 0))
+    labels = probs.argmax(1).astype(np.int64) if len(probs) else np.zeros(0, np.int64)
+    return (labels, probs) if return_probs else labels
+
+
+def _labels(op, name, a):
+    a = np.asarray(a)
+    if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
+        raise TypeError(f"{op}: {name} must be a 1-D array of integer labels, got "
+                        f"shape {a.shape} dtype {a.dtype}")
+    return a
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Fraction of positions where ``y_pred`` equals ``y_true`` (1-D integer labels)."""
+    t, p = _labels("accuracy", "y_true", y_true), _labels("accuracy", "y_pred", y_pred)
+    if t.shape != p.shape:
+        raise ValueError(f"accuracy: y_true has {t.shape[0]} labels, y_pred {p.shape[0]}")
+    if t.size == 0:
+        raise ValueError("accuracy: no labels")
+    return float((t == p).mean())
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as class ``j``.
+
+    Returns an int64 (num_classes, num_classes) array: rows are true classes,
+    columns predictions, the diagonal the correct ones; ``num_classes`` defaults
+    to one more than the largest label seen. Section 1.8.
+    """
+    t = _labels("confusion_matrix", "y_true", y_true)
+    p = _labels("confusion_matrix", "y_pred", y_pred)
+    if t.shape != p.shape:
+        raise ValueError(f"confusion_matrix: y_true has {t.shape[0]} labels, y_pred {p.shape[0]}")
+    if num_classes is None:
+        num_classes = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"confusion_matrix: num_classes must be a positive int, "
+                         f"got {num_classes!r}")
+    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
+        raise ValueError(f"confusion_matrix: labels must lie in [0, {num_classes - 1}]")
+    out = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(out, (t, p), 1)
+    return out
+
+
+def plot_history(history: History, title: str | None = None):
+    """Loss and accuracy per epoch, training and validation, side by side. Returns the Figure.
+
+    Made with pyplot, like :mod:`cnnlib.plot`: end the notebook cell with ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(history, History):
+        raise TypeError(f"plot_history: history must be a History, got {type(history).__name__}")
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    epochs = np.arange(1, history.epochs + 1)
+    for ax, train, val, name in ((ax_loss, history.train_loss, history.val_loss, "loss"),
+                                 (ax_acc, history.train_acc, history.val_acc, "accuracy")):
+        ax.plot(epochs, train, "o-", ms=3, label="train")
+        if val:
+            ax.plot(epochs[:len(val)], val, "s-", ms=3, label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
