@@ -130,6 +130,34 @@ def cuda_row(layer: Layer, repeats: int) -> dict:
                 bwd_gflops=2 * layer.flops / ours_b / 1e9)
 
 
+def training_times() -> dict:
+    """Section 1.8's two training runs, timed end to end (target: LeNet-5 under 60 s here)."""
+    from cnnlib import data, numpy_cnn
+    from cnnlib.models import LeNet5
+    from cnnlib.train import evaluate, fit, random_shift
+
+    x_train, y_train, x_test, y_test = data.digits()
+    torch.manual_seed(0)
+    model = LeNet5(in_channels=1)
+    start = time.perf_counter()
+    fit(model, (x_train, y_train), epochs=15, lr=2e-3, batch_size=16, schedule="cosine",
+        augment=random_shift(2), seed=0, progress=False)
+    lenet_s = time.perf_counter() - start
+    _, lenet_acc = evaluate(model, (x_test, y_test))
+    start = time.perf_counter()
+    params, _ = numpy_cnn.train(x_train, y_train, x_test, y_test, epochs=8, batch_size=32,
+                                lr=2e-3, seed=0, progress=False)
+    numpy_s = time.perf_counter() - start
+    numpy_acc = float(np.mean(numpy_cnn.predict(params, x_test) == y_test))
+    print("\nTraining, as in section 1.8 (digits, 32x32):")
+    print(f"  LeNet-5 in torch:   {lenet_s:6.1f} s, test accuracy {lenet_acc:.2%}  "
+          f"(target: >= 98% in under 60 s)")
+    print(f"  NumPy-only CNN:     {numpy_s:6.1f} s, test accuracy {numpy_acc:.2%}  "
+          f"(target: >= 95%)")
+    return dict(lenet_seconds=lenet_s, lenet_accuracy=float(lenet_acc), numpy_seconds=numpy_s,
+                numpy_accuracy=numpy_acc)
+
+
 def geomean(values) -> float:
     values = list(values)
     return math.exp(sum(math.log(v) for v in values) / len(values))
@@ -175,6 +203,8 @@ def main(argv=None) -> dict:
                     f"{repeats})", rows, "torch", peak)
         print("targets: forward <= 1.5x, backward <= 2x (geometric means)")
         results.update(cpu=rows, matmul_gflops=peak)
+        if not args.quick:
+            results.update(training=training_times())
     if args.device in ("cuda", "all"):
         if torch.cuda.is_available():
             print(f"\nGPU: {torch.cuda.get_device_name(0)}")

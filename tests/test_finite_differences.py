@@ -101,3 +101,28 @@ def test_input_gradient_is_a_convolution_with_the_flipped_filter(rng):
     flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).copy()
     np.testing.assert_allclose(N.conv2d(g, flipped, padding=1), grad_input, atol=1e-12)
     np.testing.assert_allclose(N.conv_transpose2d(g, w, padding=1), grad_input, atol=1e-12)
+
+
+@settings(max_examples=40)
+@given(conv_problems(nds=(1, 2, 3)))
+def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
+    """The gather form (zero-stuff, flip, correlate) and the scatter form (col2im) are one map."""
+    import torch
+
+    from cnnlib import _validate as V
+    from cnnlib.numpy_ops import conv
+
+    p.dtype = np.float64
+    x, w, _ = p.arrays(p.w_shape[0])
+    name = f"conv{p.nd}d"
+    a = V.conv_args(name, p.nd, x, w, None, **p.kwargs, kind="numpy")
+    xb = x if a.batched else x[None]
+    g = np.random.default_rng(p.seed).standard_normal(
+        (xb.shape[0], w.shape[0]) + a.spatial_out)
+    xt = torch.tensor(xb, requires_grad=True)
+    out = getattr(torch.nn.functional, name)(xt, torch.tensor(w), **p.kwargs)
+    (want,) = torch.autograd.grad(out, xt, torch.tensor(g))
+    for method in ("gather", "scatter"):
+        got = conv._adjoint(g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in,
+                            method=method)
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-9, atol=1e-9)

@@ -87,8 +87,11 @@ def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int
     out = np.empty((g, og, n, length), dtype=xp.dtype)
     for rows in _batch_chunks(n, c * math.prod(kernel) * length * xp.itemsize):
         cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
-        cols = cols.reshape(g, -1, cols.shape[-1])
-        res = w2 * cols if w2.shape[-1] == 1 else np.matmul(w2, cols)
+        if g == 1:                                     # a plain 2-D product is fastest
+            res = w2[0] @ cols
+        else:
+            cols = cols.reshape(g, -1, cols.shape[-1])
+            res = w2 * cols if w2.shape[-1] == 1 else np.matmul(w2, cols)
         out[:, :, rows] = res.reshape(g, og, rows.stop - rows.start, length)
     return out.reshape(o, n, *out_spatial).transpose(1, 0, *range(2, 2 + len(out_spatial)))
 
@@ -112,9 +115,11 @@ def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation
     dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
     for rows in _batch_chunks(n, c * kp * length * xp.itemsize):
         cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
-        cols = cols.reshape(g, cg * kp, -1)
         grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, -1)
-        dw += np.matmul(grad_cols, cols.transpose(0, 2, 1))
+        if g == 1:
+            dw[0] += grad_cols[0] @ cols.T
+        else:
+            dw += np.matmul(grad_cols, cols.reshape(g, cg * kp, -1).transpose(0, 2, 1))
     return dw.reshape(o, cg, *kernel)
 
 
@@ -132,16 +137,27 @@ def _flip_transpose_weight(weight: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _adjoint(grad: np.ndarray, weight: np.ndarray, stride, pad_left, dilation, groups,
-             in_spatial) -> np.ndarray:
+             in_spatial, method: str = "auto") -> np.ndarray:
     """The adjoint of ``conv(x, weight)`` applied to ``grad``: a transposed convolution.
 
-    Stuff ``s - 1`` zeros between the values of ``grad``, pad it, and correlate the
-    result at stride 1 with the flipped, channel-swapped filter.
+    Two ways compute the same linear map. ``"gather"``, the one section 1.6 teaches:
+    stuff ``s - 1`` zeros between the values of ``grad``, pad it, and correlate the
+    result at stride 1 with the flipped, channel-swapped filter. ``"scatter"``: multiply
+    ``grad`` by the transposed weight matrix and add each tap's share back onto the input
+    positions that tap read (the transpose of building the patch matrix). ``"auto"``
+    takes the one with the smaller patch matrix; they agree to rounding.
     """
-    n, c = grad.shape[:2]
-    out_spatial = grad.shape[2:]
+    n, c_grad = grad.shape[:2]
     kernel = weight.shape[2:]
-    stuffed = np.zeros((n, c) + tuple((m - 1) * s + 1 for m, s in zip(out_spatial, stride)),
+    c_res = weight.shape[1] * groups
+    if method == "auto":
+        gather = c_grad * math.prod(in_spatial)
+        scatter = c_res * math.prod(grad.shape[2:])
+        method = "scatter" if scatter < gather else "gather"
+    if method == "scatter":
+        return _adjoint_scatter(grad, weight, stride, pad_left, dilation, groups, in_spatial)
+    out_spatial = grad.shape[2:]
+    stuffed = np.zeros((n, c_grad) + tuple((m - 1) * s + 1 for m, s in zip(out_spatial, stride)),
                        dtype=grad.dtype)
     stuffed[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = grad
     pads = [adjoint_padding(m, ni, k, s, p, d) for m, ni, k, s, p, d in
@@ -149,6 +165,34 @@ def _adjoint(grad: np.ndarray, weight: np.ndarray, stride, pad_left, dilation, g
     zp = _pad_or_crop(stuffed, [lo for lo, _ in pads], [hi for _, hi in pads])
     w_adj = _flip_transpose_weight(weight, groups)
     return _conv_core(zp, w_adj, (1,) * len(kernel), dilation, groups, in_spatial)
+
+
+def _adjoint_scatter(grad, weight, stride, pad_left, dilation, groups, in_spatial):
+    """The transposed convolution as "patch matrix transposed": ``W^T grad``, then col2im."""
+    n, o = grad.shape[:2]
+    cg = weight.shape[1]
+    g, og = groups, o // groups
+    kernel = weight.shape[2:]
+    kp = math.prod(kernel)
+    out_spatial = grad.shape[2:]
+    length = math.prod(out_spatial)
+    # The padded input the forward convolution read; enough room for every tap's slice.
+    padded = tuple(max(ni + pl, (m - 1) * s + d * (k - 1) + 1) for ni, pl, m, s, d, k in
+                   zip(in_spatial, pad_left, out_spatial, stride, dilation, kernel))
+    w_t = weight.reshape(g, og, cg * kp).transpose(0, 2, 1)          # (G, Cg*K, Og)
+    gt = grad.transpose(1, 0, *range(2, grad.ndim))                   # (O, N, *out)
+    res = np.zeros((g * cg, n) + padded, dtype=grad.dtype)            # channels first
+    for rows in _batch_chunks(n, g * cg * kp * length * grad.itemsize):
+        nb = rows.stop - rows.start
+        grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, nb * length)
+        cols = w_t[0] @ grad_cols[0] if g == 1 else np.matmul(w_t, grad_cols)
+        cols = cols.reshape(g * cg, kp, nb, *out_spatial)
+        for t, offset in enumerate(kernel_offsets(kernel)):
+            res[(slice(None), rows) + tap_slices(offset, stride, dilation, out_spatial)] += \
+                cols[:, t]
+    crop = (slice(None), slice(None)) + tuple(slice(pl, pl + ni) for pl, ni in
+                                              zip(pad_left, in_spatial))
+    return res[crop].transpose(1, 0, *range(2, 2 + len(kernel)))
 
 
 def _batch(x, batched: bool):
