@@ -80,3 +80,22 @@ def adjoint_padding(n_out: int, n_in: int, k: int, s: int, p_left: int, d: int) 
     stuffed = (n_out - 1) * s + 1
     right = n_in + d * (k - 1) - stuffed - left
     return left, right
+
+
+def constant_pad_slices(shape, pairs):
+    """For constant padding: the output shape and the (source, destination) slices.
+
+    ``pairs`` holds (left, right) amounts for the last axes, last axis first; negative
+    amounts crop. The input's ``source`` region lands at ``destination`` in the output.
+    """
+    nd = len(shape)
+    out_shape = list(shape)
+    src, dst = [slice(None)] * nd, [slice(None)] * nd
+    for i, (lo, hi) in enumerate(pairs):
+        axis = nd - 1 - i
+        size = shape[axis]
+        kept = max(size - max(-lo, 0) - max(-hi, 0), 0)
+        out_shape[axis] = size + lo + hi
+        src[axis] = slice(max(-lo, 0), max(-lo, 0) + kept)
+        dst[axis] = slice(max(lo, 0), max(lo, 0) + kept)
+    return tuple(out_shape), tuple(src), tuple(dst)

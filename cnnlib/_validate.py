@@ -303,6 +303,29 @@ def pool_args(op: str, nd: int, input, kernel_size, stride, padding, dilation, c
     return PoolArgs(batched, spatial, kernel, stride_t, padding_t, dilation_t, out)
 
 
+def max_pool_args(op: str, nd: int, input, kernel_size, stride, padding, dilation, ceil_mode,
+                  kind: str) -> PoolArgs:
+    """Validate the arguments of ``max_pool{nd}d`` (and its backward)."""
+    return pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, kind,
+                     max_pool=True)
+
+
+def avg_pool_args(op: str, nd: int, input, kernel_size, stride, padding, ceil_mode,
+                  count_include_pad, divisor_override, kind: str) -> PoolArgs:
+    """Validate the arguments of ``avg_pool{nd}d`` (and its backward)."""
+    a = pool_args(op, nd, input, kernel_size, stride, padding, 1, ceil_mode, kind,
+                  max_pool=False)
+    if not isinstance(count_include_pad, bool):
+        raise TypeError(f"{op}: count_include_pad must be a bool, got {count_include_pad!r}")
+    if divisor_override is not None:
+        if not _is_int(divisor_override):
+            raise TypeError(f"{op}: divisor_override must be an int or None, "
+                            f"got {divisor_override!r}")
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override must not be zero")
+    return a
+
+
 def pad_args(op: str, input, pad, mode: str, kind: str) -> list[tuple[int, int]]:
     """Validate ``pad(input, pad, mode)`` and return (left, right) per padded dim, last first."""
     check_array(op, "input", input, kind, floating=False)
@@ -346,6 +369,24 @@ def pad_args(op: str, input, pad, mode: str, kind: str) -> list[tuple[int, int]]
                 f"{op}: pad {(lo, hi)} crops more than dimension {input.ndim - 1 - i} holds "
                 f"(it has {size})")
     return pairs
+
+
+def linear_args(op: str, input, weight, bias, kind: str) -> None:
+    """Validate ``linear(input, weight, bias)`` as torch.nn.functional.linear does."""
+    check_array(op, "input", input, kind)
+    check_array(op, "weight", weight, kind, ndims=(1, 2))
+    if bias is not None:
+        check_array(op, "bias", bias, kind, ndims=(0, 1))
+    check_same_dtype(op, input=input, weight=weight, bias=bias)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have at least 1 dimension, got a 0-D array")
+    if input.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"{op}: input has {input.shape[-1]} features but weight expects "
+                         f"{weight.shape[-1]} (weight shape {tuple(weight.shape)})")
+    if bias is not None and weight.ndim == 2 and bias.ndim == 1 and \
+            bias.shape[0] != weight.shape[0]:
+        raise ValueError(f"{op}: bias has {bias.shape[0]} elements, weight has "
+                         f"{weight.shape[0]} outputs")
 
 
 def check_dim(op: str, dim, ndim: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as V
-from .._common import pad_index
+from .._common import constant_pad_slices, pad_index
 
 __all__ = ["pad", "relu", "relu_backward", "softmax", "log_softmax", "linear",
            "linear_backward", "cross_entropy", "cross_entropy_backward"]
@@ -28,16 +28,9 @@ def pad(input, pad, mode="constant", value=None):
     nd = input.ndim
     if mode == "constant":
         fill = 0 if value is None else value
-        out_shape = list(input.shape)
-        src, dst = [slice(None)] * nd, [slice(None)] * nd
-        for i, (lo, hi) in enumerate(pairs):
-            axis = nd - 1 - i
-            size = input.shape[axis]
-            out_shape[axis] = size + lo + hi
-            src[axis] = slice(max(-lo, 0), size - max(-hi, 0))
-            dst[axis] = slice(max(lo, 0), max(lo, 0) + max(size - max(-lo, 0) - max(-hi, 0), 0))
+        out_shape, src, dst = constant_pad_slices(tuple(input.shape), pairs)
         out = np.full(out_shape, fill, dtype=input.dtype)
-        out[tuple(dst)] = input[tuple(src)]
+        out[dst] = input[src]
         return out
     if value not in (None, 0):
         raise ValueError(f"pad: value is only used with mode='constant', got mode={mode!r}")
@@ -108,21 +101,9 @@ def linear(input, weight, bias=None):
     input: (*, in_features); weight: (out_features, in_features); bias:
     (out_features,) or None. Returns (*, out_features). Section 1.8.
     """
-    V.check_array("linear", "input", input, "numpy")
-    V.check_array("linear", "weight", weight, "numpy", ndims=(1, 2))
-    if bias is not None:
-        V.check_array("linear", "bias", bias, "numpy", ndims=(0, 1))
-    V.check_same_dtype("linear", input=input, weight=weight, bias=bias)
-    if input.ndim == 0:
-        raise ValueError("linear: input must have at least 1 dimension, got a 0-D array")
-    if input.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input has {input.shape[-1]} features but weight expects "
-                         f"{weight.shape[-1]} (weight shape {weight.shape})")
+    V.linear_args("linear", input, weight, bias, "numpy")
     out = input @ weight.T
     if bias is not None:
-        if weight.ndim == 2 and bias.ndim == 1 and bias.shape[0] != weight.shape[0]:
-            raise ValueError(f"linear: bias has {bias.shape[0]} elements, weight has "
-                             f"{weight.shape[0]} outputs")
         out = out + bias
     return out
 

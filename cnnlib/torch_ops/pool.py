@@ -57,23 +57,14 @@ def _flat_indices(arg, a: V.PoolArgs):
 
 
 def _max_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode):
-    return V.pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
-                       "torch", max_pool=True)
+    return V.max_pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                           "torch")
 
 
 def _avg_args(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
-    a = V.pool_args(op, nd, input, kernel_size, stride, padding, 1, ceil_mode, "torch",
-                    max_pool=False)
-    if not isinstance(count_include_pad, bool):
-        raise TypeError(f"{op}: count_include_pad must be a bool, got {count_include_pad!r}")
-    if divisor_override is not None:
-        if not V._is_int(divisor_override):
-            raise TypeError(f"{op}: divisor_override must be an int or None, "
-                            f"got {divisor_override!r}")
-        if divisor_override == 0:
-            raise ValueError(f"{op}: divisor_override must not be zero")
-    return a
+    return V.avg_pool_args(op, nd, input, kernel_size, stride, padding, ceil_mode,
+                           count_include_pad, divisor_override, "torch")
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
