@@ -67,7 +67,8 @@ class History:
         i = self.epochs - 1 if epoch is None else epoch
         total = self.epochs if total is None else total
         width = len(str(total))
-        parts = [f"epoch {i + 1:>{width}}/{total}",
+        done = round(20 * (i + 1) / total)
+        parts = [f"epoch {i + 1:>{width}}/{total} [{'#' * done}{'.' * (20 - done)}]",
                  f"loss {self.train_loss[i]:.4f}", f"acc {self.train_acc[i]:.4f}"]
         if i < len(self.val_loss):
             parts.append(f"val_loss {self.val_loss[i]:.4f}")

@@ -29,7 +29,7 @@ def test_fit_learns_records_and_prints(capsys):
     model = _model()
     h = fit(model, (x, y), (x[:32], y[:32]), epochs=3, lr=0.05, batch_size=16, device="cpu")
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 3 and out[0].startswith("epoch 1/3  loss ")
+    assert len(out) == 3 and out[0].startswith("epoch 1/3 [#######.............]  loss ")
     assert "val_acc" in out[0] and out[-1].endswith("s")
     assert h.epochs == 3 and len(h.val_loss) == 3 and len(h.seconds) == 3
     assert h.train_loss[-1] < h.train_loss[0]
@@ -144,7 +144,7 @@ def test_history_plot_and_device():
     fig = plot_history(h, title="t")
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
     plt.close(fig)
-    assert h.line(0, 2) == "epoch 1/2  loss 1.0000  acc 0.5000  val_loss 0.9000  val_acc 0.6000  0.1s"
+    assert h.line(0, 2) == "epoch 1/2 [##########..........]  loss 1.0000  acc 0.5000  val_loss 0.9000  val_acc 0.6000  0.1s"
     assert default_device().type in ("cpu", "cuda")
 
 
