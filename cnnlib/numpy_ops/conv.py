@@ -73,27 +73,57 @@ def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int
                out_spatial) -> np.ndarray:
     """Cross-correlate an already padded ``xp`` (N, C, *P) with ``weight`` (O, C/g, *K).
 
-    Returns (N, O, *out_spatial). For a chunk of examples at a time it builds the patch
-    matrix (one column per output position, one row per weight) and multiplies it by
-    the weights reshaped to (O, C/g * prod(K)): each group is one matrix product.
+    Returns (N, O, *out_spatial). A chunk of examples at a time, it builds the patch
+    matrix (one row per weight of a filter, one column per output position) and
+    multiplies the weights, reshaped to (O, C/g * prod(K)), by it: each group is one
+    matrix product. With many filters each example gets its own product, written
+    straight into the NCHW result; with few filters (thin products) the chunk's
+    examples share one product.
     """
+    if groups == 1 and weight.shape[0] < 32:
+        return _conv_core_shared(xp, weight, stride, dilation, out_spatial)
     n, c = xp.shape[:2]
     o, cg = weight.shape[:2]
-    g, og = groups, o // groups
+    g = groups
+    kernel = weight.shape[2:]
+    kp = math.prod(kernel)
+    length = math.prod(out_spatial)
+    w2 = weight.reshape(o, c * kp) if g == 1 else weight.reshape(g, o // g, cg * kp)
+    # A 1x1 convolution at stride 1 reads the input as it is: no patch matrix to build.
+    direct = kp == 1 and all(s == 1 for s in stride) and tuple(xp.shape[2:]) == tuple(out_spatial)
+    out = np.empty((n, o, length), dtype=xp.dtype)
+    for rows in _batch_chunks(n, c * kp * length * xp.itemsize):
+        nb = rows.stop - rows.start
+        if direct:
+            cols = xp[rows].reshape(nb, c, length)
+        else:
+            cols = np.empty((nb, c, kp) + tuple(out_spatial), dtype=xp.dtype)
+            for t, offset in enumerate(kernel_offsets(kernel)):
+                cols[:, :, t] = xp[(rows, slice(None)) +
+                                   tap_slices(offset, stride, dilation, out_spatial)]
+            cols = cols.reshape(nb, c * kp, length)
+        if g == 1:
+            np.matmul(w2, cols, out=out[rows])
+        else:
+            cols = cols.reshape(nb, g, cg * kp, length)
+            res = w2 * cols if cg * kp == 1 else np.matmul(w2, cols)
+            out[rows] = res.reshape(nb, o, length)
+    return out.reshape(n, o, *out_spatial)
+
+
+def _conv_core_shared(xp, weight, stride, dilation, out_spatial):
+    """:func:`_conv_core` for few filters: one product per chunk, all examples side by side."""
+    n, c = xp.shape[:2]
+    o = weight.shape[0]
     kernel = weight.shape[2:]
     length = math.prod(out_spatial)
-    w2 = weight.reshape(g, og, cg * math.prod(kernel))
+    w2 = weight.reshape(o, -1)
     xt = xp.transpose(1, 0, *range(2, xp.ndim))          # (C, N, *P): channels first
-    out = np.empty((g, og, n, length), dtype=xp.dtype)
+    out = np.empty((o, n, length), dtype=xp.dtype)
     for rows in _batch_chunks(n, c * math.prod(kernel) * length * xp.itemsize):
         cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
-        if g == 1:                                     # a plain 2-D product is fastest
-            res = w2[0] @ cols
-        else:
-            cols = cols.reshape(g, -1, cols.shape[-1])
-            res = w2 * cols if w2.shape[-1] == 1 else np.matmul(w2, cols)
-        out[:, :, rows] = res.reshape(g, og, rows.stop - rows.start, length)
-    return out.reshape(o, n, *out_spatial).transpose(1, 0, *range(2, 2 + len(out_spatial)))
+        out[:, rows] = (w2 @ cols).reshape(o, rows.stop - rows.start, length)
+    return out.transpose(1, 0, 2).reshape(n, o, *out_spatial)
 
 
 def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation,
