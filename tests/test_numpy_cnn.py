@@ -133,7 +133,7 @@ def test_training_prints_one_line_per_epoch(capsys):
     x_tr, y_tr, _, _ = digits()
     N.train(x_tr[:32], y_tr[:32], epochs=2, batch_size=16, optimizer="sgd", lr=0.01)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ")
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2 [##########..........]  loss ")
 
 
 def test_validation_messages():
