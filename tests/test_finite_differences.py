@@ -59,25 +59,19 @@ def test_conv_transpose_backward_matches_finite_differences(p):
            lambda g: getattr(N, name + "_backward")(g, x, w, b, **p.kwargs), (x, w, b), p.seed)
 
 
-@settings(max_examples=25)
-@given(pool_problems("avg", nds=(1, 2)))
-def test_avg_pool_backward_matches_finite_differences(p):
-    p.dtype = np.float64
-    x, _, _ = p.arrays(0)
-    name = f"avg_pool{p.nd}d"
-    _check(lambda: getattr(N, name)(x, **p.kwargs),
-           lambda g: getattr(N, name + "_backward")(g, x, **p.kwargs), (x,), p.seed)
-
-
-@settings(max_examples=25)
-@given(pool_problems("max", nds=(1, 2)))
-def test_max_pool_backward_matches_finite_differences(p):
+@pytest.mark.parametrize("kind", ["avg", "max"])
+def test_pool_backward_matches_finite_differences(kind):
     # Random normal inputs have no ties, so the max is differentiable there.
-    p.dtype = np.float64
-    x, _, _ = p.arrays(0)
-    name = f"max_pool{p.nd}d"
-    _check(lambda: getattr(N, name)(x, **p.kwargs),
-           lambda g: getattr(N, name + "_backward")(g, x, **p.kwargs), (x,), p.seed)
+    @settings(max_examples=25)
+    @given(pool_problems(kind, nds=(1, 2)))
+    def check(p):
+        p.dtype = np.float64
+        x, _, _ = p.arrays(0)
+        name = f"{kind}_pool{p.nd}d"
+        _check(lambda: getattr(N, name)(x, **p.kwargs),
+               lambda g: getattr(N, name + "_backward")(g, x, **p.kwargs), (x,), p.seed)
+
+    check()
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -26,13 +26,10 @@ def _scale(*arrays):
     return max(1.0, *(float(np.abs(a).max()) for a in arrays if a is not None and a.size))
 
 
-@given(conv_problems())
-def test_conv_forward_and_backward(p):
-    x, w, b = p.arrays(p.w_shape[0])
-    name = f"conv{p.nd}d"
+def _check_against_torch(name, p, x, w, b, scale):
+    """Forward of numpy_ops/torch_ops ``name`` against F, then its backward against autograd."""
     xt, wt, bt = _t(x, True), _t(w, True), _t(b, True)
     expected = getattr(F, name)(xt, wt, bt, **p.kwargs)
-    scale = float(np.prod(p.w_shape[1:])) ** 0.5
     ours = getattr(N, name)(x, w, b, **p.kwargs)
     assert ours.dtype == x.dtype
     assert_close(ours, expected, p.dtype, scale)
@@ -41,40 +38,28 @@ def test_conv_forward_and_backward(p):
     g = np.random.default_rng(p.seed + 1).standard_normal(ours.shape).astype(p.dtype)
     arrays = [a for a in (xt, wt, bt) if a is not None]
     want = torch.autograd.grad(expected, arrays, _t(g))
-    got_np = [a for a in getattr(N, name + "_backward")(g, x, w, b, **p.kwargs) if a is not None]
-    got_t = [a for a in getattr(T, name + "_backward")(_t(g), _t(x), _t(w), _t(b), **p.kwargs)
-             if a is not None]
+    got_np = getattr(N, name + "_backward")(g, x, w, b, **p.kwargs)
+    got_t = getattr(T, name + "_backward")(_t(g), _t(x), _t(w), _t(b), **p.kwargs)
+    if b is None:
+        assert got_np[2] is None and got_t[2] is None
     gscale = scale * _scale(x, w, g)
-    for mine, twin, ref in zip(got_np, got_t, want):
+    for mine, twin, ref in zip([a for a in got_np if a is not None],
+                               [a for a in got_t if a is not None], want):
         assert mine.dtype == x.dtype
         assert_close(mine, ref, p.dtype, gscale)
         assert_close(twin, ref, p.dtype, gscale)
-    if b is None:
-        assert getattr(N, name + "_backward")(g, x, w, None, **p.kwargs)[2] is None
+
+
+@given(conv_problems())
+def test_conv_forward_and_backward(p):
+    x, w, b = p.arrays(p.w_shape[0])
+    _check_against_torch(f"conv{p.nd}d", p, x, w, b, float(np.prod(p.w_shape[1:])) ** 0.5)
 
 
 @given(conv_transpose_problems())
 def test_conv_transpose_forward_and_backward(p):
     x, w, b = p.arrays(p.extra["cout"])
-    name = f"conv_transpose{p.nd}d"
-    xt, wt, bt = _t(x, True), _t(w, True), _t(b, True)
-    expected = getattr(F, name)(xt, wt, bt, **p.kwargs)
-    scale = float(np.prod(p.w_shape)) ** 0.5
-    ours = getattr(N, name)(x, w, b, **p.kwargs)
-    assert ours.dtype == x.dtype
-    assert_close(ours, expected, p.dtype, scale)
-    assert_close(getattr(T, name)(_t(x), _t(w), _t(b), **p.kwargs), expected, p.dtype, scale)
-
-    g = np.random.default_rng(p.seed + 1).standard_normal(ours.shape).astype(p.dtype)
-    arrays = [a for a in (xt, wt, bt) if a is not None]
-    want = torch.autograd.grad(expected, arrays, _t(g))
-    got_np = [a for a in getattr(N, name + "_backward")(g, x, w, b, **p.kwargs) if a is not None]
-    got_t = [a for a in getattr(T, name + "_backward")(_t(g), _t(x), _t(w), _t(b), **p.kwargs)
-             if a is not None]
-    gscale = scale * _scale(x, w, g)
-    for mine, twin, ref in zip(got_np, got_t, want):
-        assert_close(mine, ref, p.dtype, gscale)
-        assert_close(twin, ref, p.dtype, gscale)
+    _check_against_torch(f"conv_transpose{p.nd}d", p, x, w, b, float(np.prod(p.w_shape)) ** 0.5)
 
 
 @given(pool_problems("max"), st.booleans())

@@ -68,19 +68,19 @@ def test_receptive_field_by_brute_force():
             x = N.conv1d(x, np.ones((1, 1, f)), stride=s, dilation=d)
         return x
     base = net(np.zeros((1, 1, n)))
-    touched = []
-    for i in range(n):
-        x = np.zeros((1, 1, n))
-        x[0, 0, i] = 1.0
-        if net(x)[0, 0, 0] != base[0, 0, 0]:
-            touched.append(i)
+
+    def inputs_reaching(output):
+        reached = []
+        for i in range(n):
+            x = np.zeros((1, 1, n))
+            x[0, 0, i] = 1.0
+            if net(x)[0, 0, output] != base[0, 0, output]:
+                reached.append(i)
+        return reached
+
+    touched = inputs_reaching(0)
     assert touched[-1] - touched[0] + 1 == r
-    moved = []
-    for i in range(n):
-        x = np.zeros((1, 1, n))
-        x[0, 0, i] = 1.0
-        if net(x)[0, 0, 1] != base[0, 0, 1]:
-            moved.append(i)
+    moved = inputs_reaching(1)
     assert moved[0] - touched[0] == j
 
 
