@@ -358,7 +358,9 @@ def _doc(nd: int, kind: str) -> str:
     input: {x_shape.replace('C_in', 'C_in')}, or without the batch axis. weight:
     {t_shape}. Computes the adjoint of :func:`conv{nd}d` with the same weight, stride,
     padding, dilation and groups: it stuffs ``s - 1`` zeros between input values,
-    pads by ``d(f-1) - p`` and correlates with the flipped filter. Output size per
+    pads by ``d(f-1) - p`` and correlates with the flipped filter (where that patch
+    matrix would be the larger one, it computes the same map as "weights transposed
+    times input, each tap's share added back where it belongs"). Output size per
     axis: ``(n-1)s - 2p + d(f-1) + output_padding + 1``. Upsampling layers of
     fully convolutional networks use it. Taught in section 1.6.
     """
