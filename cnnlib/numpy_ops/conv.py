@@ -355,7 +355,7 @@ def _doc(nd: int, kind: str) -> str:
     if kind == "conv_transpose":
         return f"""{nd}-D transposed convolution, as ``torch.nn.functional.conv_transpose{nd}d``.
 
-    input: {x_shape.replace('C_in', 'C_in')}, or without the batch axis. weight:
+    input: {x_shape}, or without the batch axis. weight:
     {t_shape}. Computes the adjoint of :func:`conv{nd}d` with the same weight, stride,
     padding, dilation and groups: it stuffs ``s - 1`` zeros between input values,
     pads by ``d(f-1) - p`` and correlates with the flipped filter (where that patch
