@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from . import numpy_ops
+from .plot import draw_cells
 from .shapes import output_size, receptive_field
 from .widgets import Explorer, explorer, message_figure
 
@@ -92,18 +93,14 @@ def pooling_geometry(x, f: int, s: int, mode: str = "max") -> PoolingGeometry:
 
 
 def _grid(ax, a, x0, title, fmt, cmap, vmax, faded=None):
-    rows, cols = a.shape
-    ax.imshow(a, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest",
-              extent=(x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5))
+    extent = draw_cells(ax, a, x0, title, fontsize=9, cmap=cmap, vmin=0, vmax=vmax)
     if faded is not None:
-        veil = np.zeros((rows, cols, 4))
+        veil = np.zeros(a.shape + (4,))
         veil[~faded] = (1, 1, 1, 0.75)
-        ax.imshow(veil, interpolation="nearest", extent=(x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5))
-    ax.vlines(x0 + np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, colors="#8a8a8a", lw=0.6)
-    ax.hlines(np.arange(rows + 1) - 0.5, x0 - 0.5, x0 + cols - 0.5, colors="#8a8a8a", lw=0.6)
+        # Above the numbers' colours, below the grid lines (zorder 2).
+        ax.imshow(veil, interpolation="nearest", extent=extent, zorder=1)
     for (r, c), v in np.ndenumerate(a):
         ax.text(x0 + c, r, fmt.format(v), ha="center", va="center", fontsize=7)
-    ax.text(x0 - 0.5, -0.8, title, fontsize=9, va="bottom")
 
 
 def draw_pooling(x, f: int, s: int, mode: str = "max",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["show_images", "show_matrix", "show_feature_maps"]
+__all__ = ["show_images", "show_matrix", "show_feature_maps", "draw_cells"]
 
 
 def _plt():
@@ -87,3 +87,23 @@ def show_feature_maps(maps, cols: int = 8, size: float = 1.4, title: str | None 
         raise ValueError(f"show_feature_maps: maps must be (n_C, n_H, n_W), got {maps.shape}")
     return show_images(list(maps), titles=[f"channel {k}" for k in range(len(maps))],
                        cols=min(cols, len(maps)), cmap=cmap, size=size, suptitle=title)
+
+
+def draw_cells(ax, cells, x0: float = 0.0, title: str | None = None, fontsize: float = 10,
+               **imshow_kwargs):
+    """Draw a (rows, cols) or (rows, cols, 3) array as square cells outlined by grid lines.
+
+    The cells' left edge sits at ``x0`` (so several grids share one axes side by side) and
+    ``title`` goes above the top-left corner. Extra keywords go to ``imshow`` (``cmap``,
+    ``vmin``...). Returns the ``extent`` used, for overlays. The explorers of sections 1.3,
+    1.4 and 1.7 draw their grids with it.
+    """
+    cells = np.asarray(cells)
+    rows, cols = cells.shape[:2]
+    extent = (x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5)
+    ax.imshow(cells, interpolation="nearest", extent=extent, **imshow_kwargs)
+    ax.vlines(x0 + np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, colors="#8a8a8a", lw=0.6)
+    ax.hlines(np.arange(rows + 1) - 0.5, x0 - 0.5, x0 + cols - 0.5, colors="#8a8a8a", lw=0.6)
+    if title:
+        ax.text(x0 - 0.5, -0.8, title, fontsize=fontsize, va="bottom")
+    return extent

@@ -52,6 +52,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .plot import draw_cells
 from .shapes import output_size
 
 __all__ = [
@@ -464,15 +465,6 @@ _COLORS = {  # RGB of the cell kinds in draw_conv_arithmetic
     "tap": (0xf5, 0x9e, 0x0b), "out": (0xd1, 0xfa, 0xe5), "blank": (0xff, 0xff, 0xff)}
 
 
-def _draw_cells(ax, cells: np.ndarray, x0: float, title: str):
-    """Draw an (rows, cols, 3) uint8 colour array as square cells whose left edge is at x0."""
-    rows, cols = cells.shape[:2]
-    ax.imshow(cells, interpolation="nearest", extent=(x0 - 0.5, x0 + cols - 0.5, rows - 0.5, -0.5))
-    ax.vlines(x0 + np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, colors="#8a8a8a", lw=0.6)
-    ax.hlines(np.arange(rows + 1) - 0.5, x0 - 0.5, x0 + cols - 0.5, colors="#8a8a8a", lw=0.6)
-    ax.text(x0 - 0.5, -0.8, title, fontsize=10, va="bottom")
-
-
 def draw_conv_arithmetic(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
                          figsize: tuple[float, float] = (6.0, 3.0)) -> Figure:
     """Picture of :func:`conv_arithmetic` for a square input and filter.
@@ -509,8 +501,8 @@ def draw_conv_arithmetic(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     ax = fig.add_axes((0.02, 0.09, 0.96, 0.76))
     extent = max(geo.padded, 9)
     x_out = extent + 1.5
-    _draw_cells(ax, colors[cells], 0, f"padded input {geo.padded}×{geo.padded}")
-    _draw_cells(ax, colors[out_cells], x_out, f"output {geo.out}×{geo.out}")
+    draw_cells(ax, colors[cells], 0, f"padded input {geo.padded}×{geo.padded}")
+    draw_cells(ax, colors[out_cells], x_out, f"output {geo.out}×{geo.out}")
     ax.add_patch(Rectangle((-0.5, -0.5), geo.span, geo.span, fill=False, ec="#b45309", lw=2))
     last = geo.starts[-1]
     ax.add_patch(Rectangle((last - 0.5, last - 0.5), geo.span, geo.span, fill=False,
