@@ -61,9 +61,11 @@ $(MATHJAX_STAMP):
 # --- the book ----------------------------------------------------------------------------------
 
 # Builds from the repository root without executing notebooks (they are stored with outputs);
-# any Sphinx warning fails the build.
+# any Sphinx warning fails the build. Always a full build (--all): Sphinx neither notices edited
+# docstrings nor repeats a warning for a page it has already read, so an incremental build can pass
+# where a fresh clone fails.
 html: env vendor
-	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going --quiet
 	@test -f _build/html/index.html
 
 book: html

@@ -161,6 +161,10 @@ def fit(model, train_data, val_data=None, epochs: int = 10, lr: float = 1e-3,
         progress: bool = True, loss_fn=None, augment=None) -> History:
     r"""Train a classifier with minibatch gradient descent; return its :class:`History`.
 
+    Each epoch shuffles the training set, takes one optimizer step per minibatch,
+    then (with ``val_data``) measures the validation loss and accuracy in
+    ``eval`` mode without gradients. Taught in section 1.8.
+
     Parameters
     ----------
     model : torch.nn.Module
@@ -191,10 +195,6 @@ def fit(model, train_data, val_data=None, epochs: int = 10, lr: float = 1e-3,
     augment : None or callable(x_batch, generator) -> x_batch
         Applied to every training minibatch (never to ``val_data``), e.g.
         :func:`random_shift`; ``generator`` is a seeded ``torch.Generator``.
-
-    Each epoch shuffles the training set, takes one optimizer step per minibatch,
-    then (with ``val_data``) measures the validation loss and accuracy in
-    ``eval`` mode without gradients. Taught in section 1.8.
     """
     import torch
     import torch.nn.functional as F
