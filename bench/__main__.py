@@ -18,10 +18,14 @@ import platform
 import time
 from dataclasses import asdict, dataclass
 
-import numpy as np
-import torch
+from bench import _blas
 
-from cnnlib import numpy_ops, torch_ops
+BLAS_CHOICE = _blas.choose_kernels()  # before NumPy loads OpenBLAS
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from cnnlib import numpy_ops, torch_ops  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,28 @@ SUITE = [
 
 
 def best_time(fn, repeats: int, sync=lambda: None) -> float:
-    fn()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_times([fn], repeats, sync)[0]
+
+
+def best_times(fns, repeats: int, sync=lambda: None, per_turn: int = 2) -> list[float]:
+    """Best-of-``repeats`` seconds of each function, the contenders taking turns.
+
+    Each turn runs one function once untimed, then ``per_turn`` timed calls. Turns
+    expose the contenders to the same background load on a shared machine; the
+    untimed call absorbs the hand-over, while the threads of the library that ran
+    last (OpenBLAS, OpenMP) are still spinning and compete for the cores.
+    """
+    times = [[] for _ in fns]
+    for _ in range(max(1, repeats // per_turn)):
+        for fn, record in zip(fns, times):
+            fn()
+            sync()
+            for _ in range(per_turn):
+                start = time.perf_counter()
+                fn()
+                sync()
+                record.append(time.perf_counter() - start)
+    return [min(record) for record in times]
 
 
 def matmul_gflops(repeats: int) -> float:
@@ -90,17 +107,20 @@ def cpu_row(layer: Layer, repeats: int) -> dict:
                             dtype=np.float32)
     b = rng.standard_normal(layer.c_out, dtype=np.float32)
     kw = layer.kwargs()
-    xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
     g = rng.standard_normal((layer.batch, layer.c_out, layer.out_size, layer.out_size),
                             dtype=np.float32)
-    gt = torch.from_numpy(g)
-    ours_f = best_time(lambda: numpy_ops.conv2d(x, w, b, **kw), repeats)
-    torch_f = best_time(lambda: torch.nn.functional.conv2d(xt, wt, bt, **kw), repeats)
-    ours_b = best_time(lambda: numpy_ops.conv2d_backward(g, x, w, b, **kw), repeats)
+    # Copies, not torch.from_numpy views: torch's kernels then get their own (aligned)
+    # allocations, as they would in a torch program. On a view of a NumPy buffer some of
+    # them (depthwise, dilated) ran several times slower or faster from run to run.
+    xt, wt, bt, gt = (torch.tensor(a) for a in (x, w, b, g))
+    ours_f, torch_f = best_times([lambda: numpy_ops.conv2d(x, w, b, **kw),
+                                  lambda: torch.nn.functional.conv2d(xt, wt, bt, **kw)], repeats)
     pad, st, dil = [layer.padding] * 2, [layer.stride] * 2, [layer.dilation] * 2
-    torch_b = best_time(lambda: torch.ops.aten.convolution_backward(
-        gt, xt, wt, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
-        [True, True, True]), repeats)
+    ours_b, torch_b = best_times([
+        lambda: numpy_ops.conv2d_backward(g, x, w, b, **kw),
+        lambda: torch.ops.aten.convolution_backward(
+            gt, xt, wt, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
+            [True, True, True])], repeats)
     return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=torch_f * 1e3,
                 fwd_ratio=ours_f / torch_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=torch_b * 1e3,
                 bwd_ratio=ours_b / torch_b, fwd_gflops=layer.flops / ours_f / 1e9,
@@ -116,14 +136,16 @@ def cuda_row(layer: Layer, repeats: int) -> dict:
     kw = layer.kwargs()
     sync = torch.cuda.synchronize
     with torch.no_grad():
-        ours_f = best_time(lambda: torch_ops.conv2d(x, w, b, **kw), repeats, sync)
-        ref_f = best_time(lambda: torch.nn.functional.conv2d(x, w, b, **kw), repeats, sync)
+        ours_f, ref_f = best_times([lambda: torch_ops.conv2d(x, w, b, **kw),
+                                    lambda: torch.nn.functional.conv2d(x, w, b, **kw)],
+                                   repeats, sync)
     g = torch.randn(layer.batch, layer.c_out, layer.out_size, layer.out_size, device=dev)
-    ours_b = best_time(lambda: torch_ops.conv2d_backward(g, x, w, b, **kw), repeats, sync)
     pad, st, dil = [layer.padding] * 2, [layer.stride] * 2, [layer.dilation] * 2
-    ref_b = best_time(lambda: torch.ops.aten.convolution_backward(
-        g, x, w, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups, [True, True, True]),
-        repeats, sync)
+    ours_b, ref_b = best_times([
+        lambda: torch_ops.conv2d_backward(g, x, w, b, **kw),
+        lambda: torch.ops.aten.convolution_backward(
+            g, x, w, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
+            [True, True, True])], repeats, sync)
     return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=ref_f * 1e3,
                 fwd_ratio=ours_f / ref_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=ref_b * 1e3,
                 bwd_ratio=ours_b / ref_b, fwd_gflops=layer.flops / ours_f / 1e9,
@@ -193,11 +215,13 @@ def main(argv=None) -> dict:
     repeats = 2 if args.quick else args.repeats
     results = {"machine": platform.machine(), "torch": torch.__version__,
                "numpy": np.__version__, "threads": torch.get_num_threads(),
+               "openblas_kernels": _blas.kernel_in_use(), "openblas_choice": BLAS_CHOICE,
                "suite": [asdict(layer) for layer in suite]}
     if args.device in ("cpu", "all"):
         peak = matmul_gflops(repeats)
         print(f"CPU: {torch.get_num_threads()} torch threads; NumPy float32 1024x1024 matmul: "
               f"{peak:.1f} GFLOP/s")
+        print(f"OpenBLAS kernels: {_blas.kernel_in_use()}; {BLAS_CHOICE}")
         rows = [cpu_row(layer, repeats) for layer in suite]
         print_table("numpy_ops.conv2d vs torch CPU conv2d (float32, best of "
                     f"{repeats})", rows, "torch", peak)

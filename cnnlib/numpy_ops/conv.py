@@ -1,19 +1,19 @@
 """Convolutions in NumPy: forward, transposed, and their backward passes.
 
-One N-dimensional core serves ``conv1d``, ``conv2d`` and ``conv3d``. It loops over
-the kernel's taps, not over output pixels: for each tap ``(i, j)`` it copies the
-strided slice of the padded input that the tap sees at every output position into
-one row block of a patch matrix, and a single matrix product with the weights
-then gives every output (a few examples at a time, so the patch matrix stays in
-cache). That is the textbook sum
+One N-dimensional core serves ``conv1d``, ``conv2d`` and ``conv3d``. It computes the
+textbook sum
 
 .. math:: Z[n, o, h, w] = b[o] + \\sum_{c, i, j} W[o, c, i, j]\\,
           X_{pad}[n, c, h s + i d, w s + j d]
 
-computed as one matrix product per chunk of the batch. The backward pass is built from convolutions
-too (section 1.6): the input gradient is a convolution of the zero-stuffed output
-gradient with the flipped filter (the *transposed convolution*), and the weight
-gradient correlates the input with the output gradient.
+as matrix products: the *patch matrix* has one row per (channel, kernel tap) and one
+column per output position, holding the input value under that tap there, and the
+weights, reshaped to (O, C * prod(K)), multiply it. The patch matrix is built tap by
+tap, each row a contiguous run of the input (see ``_Windows``), a block of the batch
+at a time so that it is used while still in cache. The backward pass is built from
+convolutions too (section 1.6): the input gradient is a convolution of the
+zero-stuffed output gradient with the flipped filter (the *transposed convolution*),
+and the weight gradient correlates the input with the output gradient.
 """
 
 from __future__ import annotations
@@ -53,20 +53,124 @@ def _pad_or_crop(x: np.ndarray, left, right) -> np.ndarray:
     return x[crop]
 
 
-def _patches(xt: np.ndarray, rows: slice, kernel, stride, dilation, out_spatial) -> np.ndarray:
-    """The patch matrix ("im2col") of a chunk of the batch.
+class _Windows:
+    """Every kernel tap's view of a padded input, as contiguous runs of memory.
 
-    ``xt`` is the padded input with channels first, (C, N, *P). Row ``c*K + t`` of the
-    result holds, for kernel tap ``t`` of channel ``c``, the input value under that
-    tap at every output position of every example in ``rows``: shape
-    (C * prod(kernel), n_rows * prod(out_spatial)).
+    The patch matrix ("im2col") has one row per (channel, kernel tap) and one column
+    per output position. Gathering it with a strided slice per tap copies ``H_out``
+    short rows per tap; this class arranges the input so that each row is one
+    contiguous run instead:
+
+    * **Stride 1.** Flatten each channel of the padded input. Output row ``h`` of a tap
+      at offset ``(i, j)`` starts ``i*d`` rows and ``j*d`` columns into the input, and
+      consecutive output rows are consecutive input rows. Compute every output row at
+      the input's full width (the extra ``W_p - W_out`` values of each row are thrown
+      away) and the tap's row of the patch matrix is the flattened input shifted by
+      ``i*d*W_p + j*d``: a view, copied by a plain memory copy.
+    * **Stride s.** Split the input into its ``s x s`` phases (space-to-depth): phase
+      ``(a, b)`` holds the pixels at rows ``a, a+s, ...`` and columns ``b, b+s, ...``. A
+      tap at position ``i*d = q*s + a`` along an axis reads phase ``a`` at offset ``q``
+      with stride 1, so the strided convolution becomes stride-1 reads of the phases.
+
+    The same holds in 1-D and 3-D. ``blocks`` cuts the work into (examples, band of
+    output rows) blocks and ``columns`` builds a block's patch matrix (nb, C * prod(K),
+    rows * row_length); the valid outputs of the ``wide`` grid are ``[..., :out_2, ...]``
+    (``trim``).
     """
-    c = xt.shape[0]
-    nb = rows.stop - rows.start
-    cols = np.empty((c, math.prod(kernel), nb) + tuple(out_spatial), dtype=xt.dtype)
-    for t, offset in enumerate(kernel_offsets(kernel)):
-        cols[:, t] = xt[(slice(None), rows) + tap_slices(offset, stride, dilation, out_spatial)]
-    return cols.reshape(c * math.prod(kernel), nb * math.prod(out_spatial))
+
+    def __init__(self, xp: np.ndarray, kernel, stride, dilation, out_spatial):
+        n, c = xp.shape[:2]
+        out_spatial = tuple(out_spatial)
+        reach = [(k - 1) * d // s for k, d, s in zip(kernel, dilation, stride)]
+        # Phase grid: out + reach positions per axis; the first axis needs no more rows.
+        grid = tuple(m + r for m, r in zip(out_spatial, reach))
+        steps = tuple(math.prod(grid[i + 1:]) for i in range(len(grid)))
+        vol = math.prod(grid)
+        phases = math.prod(stride)
+        self.wide = out_spatial[:1] + grid[1:]
+        self.out_rows = out_spatial[0]
+        self.row_length = math.prod(grid[1:])        # patch-matrix columns per output row
+        self.row_step = steps[0]
+        self.length = math.prod(self.wide)
+        # Drops the thrown-away columns of an (N, O, rows, *grid[1:]) block.
+        self.trim = (slice(None),) * 3 + tuple(slice(m) for m in out_spatial[1:])
+        self.kp = math.prod(kernel)
+        # The thrown-away columns of the last output row read past the last example.
+        self.slack = sum(r * st for r, st in zip(reach[1:], steps[1:]))
+        self.offsets = []
+        for tap in kernel_offsets(kernel):
+            pos = [i * d for i, d in zip(tap, dilation)]
+            phase = np.ravel_multi_index([p % s for p, s in zip(pos, stride)], stride)
+            self.offsets.append(int(phase) * vol + sum(p // s * st
+                                                       for p, s, st in zip(pos, stride, steps)))
+        self.n, self.c, self.dtype = n, c, xp.dtype
+        self.example, self.channel = c * phases * vol, phases * vol
+        if phases == 1 and tuple(xp.shape[2:]) == grid and xp.flags.c_contiguous:
+            self.source = xp                     # stride 1: the padded input as it is
+            self.copied = False
+        else:
+            # Space-to-depth into (N, C, phases, *grid), zeros where the input ends.
+            self.source = np.zeros(n * self.example + self.slack, dtype=xp.dtype)
+            dest = self.source[:n * self.example].reshape((n, c, phases) + grid)
+            for phase, first in enumerate(kernel_offsets(stride)):
+                part = xp[(slice(None), slice(None)) + tuple(
+                    slice(f, f + s * g, s) for f, s, g in zip(first, stride, grid))]
+                dest[(slice(None), slice(None), phase) +
+                     tuple(slice(m) for m in part.shape[2:])] = part
+            self.copied = True
+
+    def blocks(self):
+        """(examples, output rows) blocks whose patch matrix stays about ``_CHUNK_BYTES`` large.
+
+        Small examples are grouped; a large one is cut into bands of output rows (along
+        the first spatial axis), so the patch matrix is used while still in cache.
+        """
+        row = self.c * self.kp * self.row_length * self.source.itemsize
+        per_example = row * self.out_rows
+        if per_example <= _CHUNK_BYTES:
+            return [(rows, slice(0, self.out_rows)) for rows in _batch_chunks(self.n, per_example)]
+        band = max(1, _CHUNK_BYTES // row)
+        return [(slice(i, i + 1), slice(h, min(h + band, self.out_rows)))
+                for i in range(self.n) for h in range(0, self.out_rows, band)]
+
+    def buffer(self, blocks) -> np.ndarray:
+        """Scratch space for the largest patch matrix of ``blocks``."""
+        rows, band = blocks[0]
+        return np.empty(((rows.stop - rows.start) * self.c * self.kp *
+                         (band.stop - band.start) * self.row_length,), dtype=self.dtype)
+
+    def taps(self, rows: slice, band: slice) -> list[np.ndarray]:
+        """Each kernel tap's read-only view (nb, C, len(band) * row_length) of a block."""
+        nb = rows.stop - rows.start
+        length = (band.stop - band.start) * self.row_length
+        src = self.source
+        if not self.copied and rows.stop == self.n and band.stop == self.out_rows and self.slack:
+            # The last block of an uncopied input: copy its examples, with room to read past
+            # their end.
+            src = np.zeros(nb * self.example + self.slack, dtype=self.dtype)
+            src[:nb * self.example] = self.source[rows].reshape(-1)
+            base = 0
+        else:
+            src = src.reshape(-1)
+            base = rows.start * self.example
+        base += band.start * self.row_step
+        item = src.itemsize
+        last_read = (base + max(self.offsets) + (nb - 1) * self.example
+                     + (self.c - 1) * self.channel + length - 1)
+        assert last_read < src.size, "patch views must stay inside the input buffer"
+        return [np.lib.stride_tricks.as_strided(
+                    src[base + offset:], (nb, self.c, length),
+                    (self.example * item, self.channel * item, item), writeable=False)
+                for offset in self.offsets]
+
+    def columns(self, rows: slice, band: slice, scratch: np.ndarray) -> np.ndarray:
+        """The patch matrix (nb, C*kp, len(band) * row_length) of a block, built in ``scratch``."""
+        views = self.taps(rows, band)
+        nb, c, length = views[0].shape
+        block = scratch[:nb * c * self.kp * length].reshape(nb, c, self.kp, length)
+        for t, view in enumerate(views):
+            block[:, :, t] = view
+        return block.reshape(nb, c * self.kp, length)
 
 
 def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
@@ -74,56 +178,35 @@ def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int
     """Cross-correlate an already padded ``xp`` (N, C, *P) with ``weight`` (O, C/g, *K).
 
     Returns (N, O, *out_spatial). A chunk of examples at a time, it builds the patch
-    matrix (one row per weight of a filter, one column per output position) and
-    multiplies the weights, reshaped to (O, C/g * prod(K)), by it: each group is one
-    matrix product. With many filters each example gets its own product, written
-    straight into the NCHW result; with few filters (thin products) the chunk's
-    examples share one product.
+    matrix (one row per weight of a filter, one column per output position, see
+    :class:`_Windows`) and multiplies the weights, reshaped to (O, C/g * prod(K)), by
+    it: one matrix product per example and group.
     """
-    if groups == 1 and weight.shape[0] < 32:
-        return _conv_core_shared(xp, weight, stride, dilation, out_spatial)
     n, c = xp.shape[:2]
     o, cg = weight.shape[:2]
     g = groups
     kernel = weight.shape[2:]
     kp = math.prod(kernel)
-    length = math.prod(out_spatial)
-    w2 = weight.reshape(o, c * kp) if g == 1 else weight.reshape(g, o // g, cg * kp)
-    # A 1x1 convolution at stride 1 reads the input as it is: no patch matrix to build.
-    direct = kp == 1 and all(s == 1 for s in stride) and tuple(xp.shape[2:]) == tuple(out_spatial)
-    out = np.empty((n, o, length), dtype=xp.dtype)
-    for rows in _batch_chunks(n, c * kp * length * xp.itemsize):
+    out_spatial = tuple(out_spatial)
+    w2 = weight.reshape(g, o // g, cg * kp)
+    out = np.empty((n, o) + out_spatial, dtype=xp.dtype)
+    if kp == 1 and all(s == 1 for s in stride) and tuple(xp.shape[2:]) == out_spatial:
+        # A 1x1 convolution at stride 1 reads the input as it is: no patch matrix at all.
+        cols = xp.reshape(n, g, cg, -1)
+        res = w2 * cols if cg == 1 else np.matmul(w2, cols)
+        return res.reshape(out.shape)
+    win = _Windows(xp, kernel, stride, dilation, out_spatial)
+    blocks = win.blocks()
+    scratch = win.buffer(blocks)
+    for rows, band in blocks:
         nb = rows.stop - rows.start
-        if direct:
-            cols = xp[rows].reshape(nb, c, length)
-        else:
-            cols = np.empty((nb, c, kp) + tuple(out_spatial), dtype=xp.dtype)
-            for t, offset in enumerate(kernel_offsets(kernel)):
-                cols[:, :, t] = xp[(rows, slice(None)) +
-                                   tap_slices(offset, stride, dilation, out_spatial)]
-            cols = cols.reshape(nb, c * kp, length)
+        cols = win.columns(rows, band, scratch)
         if g == 1:
-            np.matmul(w2, cols, out=out[rows])
+            res = np.matmul(w2[0], cols)
         else:
-            cols = cols.reshape(nb, g, cg * kp, length)
-            res = w2 * cols if cg * kp == 1 else np.matmul(w2, cols)
-            out[rows] = res.reshape(nb, o, length)
-    return out.reshape(n, o, *out_spatial)
-
-
-def _conv_core_shared(xp, weight, stride, dilation, out_spatial):
-    """:func:`_conv_core` for few filters: one product per chunk, all examples side by side."""
-    n, c = xp.shape[:2]
-    o = weight.shape[0]
-    kernel = weight.shape[2:]
-    length = math.prod(out_spatial)
-    w2 = weight.reshape(o, -1)
-    xt = xp.transpose(1, 0, *range(2, xp.ndim))          # (C, N, *P): channels first
-    out = np.empty((o, n, length), dtype=xp.dtype)
-    for rows in _batch_chunks(n, c * math.prod(kernel) * length * xp.itemsize):
-        cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
-        out[:, rows] = (w2 @ cols).reshape(o, rows.stop - rows.start, length)
-    return out.transpose(1, 0, 2).reshape(n, o, *out_spatial)
+            res = np.matmul(w2, cols.reshape(nb, g, cg * kp, -1))
+        out[rows, :, band] = res.reshape((nb, o, band.stop - band.start) + win.wide[1:])[win.trim]
+    return out
 
 
 def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation,
@@ -133,23 +216,31 @@ def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation
     Returns the weight gradient (O, C/g, *K): for each weight, the sum over the batch
     and all output positions of the output gradient times the input value that
     weight multiplied, i.e. ``grad`` (as a matrix) times the transposed patch matrix.
+    The patch matrix has the wide layout of :class:`_Windows`; the gradient gets zeros
+    in its thrown-away columns.
     """
     n, c = xp.shape[:2]
     o = grad.shape[1]
     g, og, cg = groups, o // groups, c // groups
-    out_spatial = grad.shape[2:]
-    length = math.prod(out_spatial)
     kp = math.prod(kernel)
-    xt = xp.transpose(1, 0, *range(2, xp.ndim))
-    gt = grad.transpose(1, 0, *range(2, grad.ndim))
+    win = _Windows(xp, kernel, stride, dilation, grad.shape[2:])
+    blocks = win.blocks()
+    scratch = win.buffer(blocks)
+    rows0, band0 = blocks[0]
+    wide_grad = np.zeros((rows0.stop - rows0.start, o, band0.stop - band0.start) + win.wide[1:],
+                         dtype=grad.dtype)
     dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
-    for rows in _batch_chunks(n, c * kp * length * xp.itemsize):
-        cols = _patches(xt, rows, kernel, stride, dilation, out_spatial)
-        grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, -1)
-        if g == 1:
-            dw[0] += grad_cols[0] @ cols.T
-        else:
-            dw += np.matmul(grad_cols, cols.reshape(g, cg * kp, -1).transpose(0, 2, 1))
+    for rows, band in blocks:
+        nb, nh = rows.stop - rows.start, band.stop - band.start
+        cols = win.columns(rows, band, scratch).reshape(nb, g, cg * kp, -1)
+        part = wide_grad[:nb, :, :nh]
+        part[win.trim] = grad[rows, :, band]
+        grad_cols = part.reshape(nb, g, og, -1)
+        for i in range(nb):
+            if g == 1:
+                dw[0] += grad_cols[i, 0] @ cols[i, 0].T
+            else:
+                dw += np.matmul(grad_cols[i], cols[i].transpose(0, 2, 1))
     return dw.reshape(o, cg, *kernel)
 
 
