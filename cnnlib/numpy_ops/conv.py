@@ -91,7 +91,6 @@ class _Windows:
         self.out_rows = out_spatial[0]
         self.row_length = math.prod(grid[1:])        # patch-matrix columns per output row
         self.row_step = steps[0]
-        self.length = math.prod(self.wide)
         # Drops the thrown-away columns of an (N, O, rows, *grid[1:]) block.
         self.trim = (slice(None),) * 3 + tuple(slice(m) for m in out_spatial[1:])
         self.kp = math.prod(kernel)
