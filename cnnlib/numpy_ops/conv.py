@@ -74,8 +74,8 @@ class _Windows:
 
     The same holds in 1-D and 3-D. ``blocks`` cuts the work into (examples, band of
     output rows) blocks and ``columns`` builds a block's patch matrix (nb, C * prod(K),
-    rows * row_length); the valid outputs of the ``wide`` grid are ``[..., :out_2, ...]``
-    (``trim``).
+    rows * row_length), each output row laid out over ``row_shape`` (the grid's trailing
+    axes); the valid outputs are ``[..., :out_2, ...]`` of it (``trim``).
     """
 
     def __init__(self, xp: np.ndarray, kernel, stride, dilation, out_spatial):
@@ -87,9 +87,9 @@ class _Windows:
         steps = tuple(math.prod(grid[i + 1:]) for i in range(len(grid)))
         vol = math.prod(grid)
         phases = math.prod(stride)
-        self.wide = out_spatial[:1] + grid[1:]
+        self.row_shape = grid[1:]                     # one output row, at the full grid width
         self.out_rows = out_spatial[0]
-        self.row_length = math.prod(grid[1:])        # patch-matrix columns per output row
+        self.row_length = math.prod(self.row_shape)  # patch-matrix columns per output row
         self.row_step = steps[0]
         # Drops the thrown-away columns of an (N, O, rows, *grid[1:]) block.
         self.trim = (slice(None),) * 3 + tuple(slice(m) for m in out_spatial[1:])
@@ -188,12 +188,12 @@ def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int
     kp = math.prod(kernel)
     out_spatial = tuple(out_spatial)
     w2 = weight.reshape(g, o // g, cg * kp)
-    out = np.empty((n, o) + out_spatial, dtype=xp.dtype)
     if kp == 1 and all(s == 1 for s in stride) and tuple(xp.shape[2:]) == out_spatial:
         # A 1x1 convolution at stride 1 reads the input as it is: no patch matrix at all.
         cols = xp.reshape(n, g, cg, -1)
         res = w2 * cols if cg == 1 else np.matmul(w2, cols)
-        return res.reshape(out.shape)
+        return res.reshape((n, o) + out_spatial)
+    out = np.empty((n, o) + out_spatial, dtype=xp.dtype)
     win = _Windows(xp, kernel, stride, dilation, out_spatial)
     blocks = win.blocks()
     scratch = win.buffer(blocks)
@@ -204,7 +204,7 @@ def _conv_core(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int
             res = np.matmul(w2[0], cols)
         else:
             res = np.matmul(w2, cols.reshape(nb, g, cg * kp, -1))
-        out[rows, :, band] = res.reshape((nb, o, band.stop - band.start) + win.wide[1:])[win.trim]
+        out[rows, :, band] = res.reshape((nb, o, band.stop - band.start) + win.row_shape)[win.trim]
     return out
 
 
@@ -215,7 +215,7 @@ def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation
     Returns the weight gradient (O, C/g, *K): for each weight, the sum over the batch
     and all output positions of the output gradient times the input value that
     weight multiplied, i.e. ``grad`` (as a matrix) times the transposed patch matrix.
-    The patch matrix has the wide layout of :class:`_Windows`; the gradient gets zeros
+    The patch matrix has the full-width rows of :class:`_Windows`; the gradient gets zeros
     in its thrown-away columns.
     """
     n, c = xp.shape[:2]
@@ -226,7 +226,7 @@ def _weight_grad_core(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation
     blocks = win.blocks()
     scratch = win.buffer(blocks)
     rows0, band0 = blocks[0]
-    wide_grad = np.zeros((rows0.stop - rows0.start, o, band0.stop - band0.start) + win.wide[1:],
+    wide_grad = np.zeros((rows0.stop - rows0.start, o, band0.stop - band0.start) + win.row_shape,
                          dtype=grad.dtype)
     dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
     for rows, band in blocks:
