@@ -154,7 +154,8 @@ def cuda_row(layer: Layer, repeats: int) -> dict:
 
 def training_times() -> dict:
     """Section 1.8's two training runs, timed end to end (target: LeNet-5 under 60 s here)."""
-    from cnnlib import data, numpy_cnn
+    from cnnlib import data
+    from cnnlib.part1 import numpy_cnn
     from cnnlib.models import LeNet5
     from cnnlib.train import evaluate, fit, random_shift
 

@@ -1,26 +1,24 @@
 """The course's arithmetic: output sizes, padding, receptive fields and counts.
 
 Everything here works on plain integers (course notation: ``n`` input size,
-``f`` filter size, ``p`` padding, ``s`` stride, ``d`` dilation), except
-:func:`summary` and :func:`layers_of`, which read a torch model.
+``f`` filter size, ``p`` padding, ``s`` stride, ``d`` dilation). Tables that
+read a torch model (:func:`cnnlib.models.summary`, :func:`cnnlib.models.layers_of`)
+live in ``cnnlib.models``.
 
 Taught in Part 1: sections 1.3 (padding), 1.4 (stride, dilation),
-1.5 (counts over volumes), 1.7 (pooling, output stride), 1.8 (LeNet-5
-summary) and 1.9 (receptive field).
+1.5 (counts over volumes), 1.7 (pooling, output stride) and 1.9 (receptive field).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ._validate import _is_int
+from ._checks import _is_int
 
 __all__ = [
     "output_size", "same_padding", "transposed_output_size", "receptive_field",
-    "conv_params", "linear_params", "conv_mults", "dense_params", "layers_of",
-    "summary", "Summary", "SummaryRow",
+    "conv_params", "linear_params", "conv_mults", "dense_params",
 ]
 
 
@@ -184,107 +182,3 @@ def conv_mults(c_in: int, c_out: int, f: int | Sequence[int], out_size: int | Se
     out = (out_size, out_size) if _is_int(out_size) else tuple(out_size)
     conv_params(c_in, c_out, kernel, groups=groups)   # validates
     return c_out * math.prod(out) * (c_in // groups) * math.prod(kernel)
-
-
-def layers_of(model) -> list[tuple[int, int, int]]:
-    """``(f, s, d)`` of every convolution and pooling module of a torch model, in order.
-
-    Reads ``nn.Conv*``, ``nn.MaxPool*`` and ``nn.AvgPool*`` along the first spatial
-    axis, ready for :func:`receptive_field`. Taught in section 1.9.
-    """
-    from torch import nn
-
-    out = []
-    for module in model.modules():
-        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-            out.append((module.kernel_size[0], module.stride[0], module.dilation[0]))
-        elif isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-                                 nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
-            first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
-            stride = module.stride if module.stride is not None else module.kernel_size
-            dilation = getattr(module, "dilation", 1)
-            out.append((first(module.kernel_size), first(stride), first(dilation)))
-    return out
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One row of :func:`summary`: a leaf module and what it produced."""
-
-    name: str
-    kind: str
-    output_shape: tuple[int, ...]
-    activation_size: int
-    params: int
-
-
-class Summary:
-    """A table of a torch model's layers; ``print`` it or read ``rows``."""
-
-    def __init__(self, rows: list[SummaryRow], layout: str):
-        self.rows = rows
-        self.layout = layout
-
-    @property
-    def total_params(self) -> int:
-        return sum(r.params for r in self.rows)
-
-    def __str__(self) -> str:
-        head = ("layer", "type", f"output shape ({self.layout}, no batch)",
-                "activation size", "parameters")
-        body = [(r.name, r.kind, str(r.output_shape), f"{r.activation_size:,}", f"{r.params:,}")
-                for r in self.rows]
-        body.append(("total", "", "", "", f"{self.total_params:,}"))
-        widths = [max(len(row[i]) for row in [head, *body]) for i in range(5)]
-        lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w)
-                           for i, (c, w) in enumerate(zip(row, widths))) for row in [head, *body]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        lines.insert(len(lines) - 1, lines[1])
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-
-def summary(model, input_shape: Sequence[int], layout: str = "NCHW") -> Summary:
-    """Run ``model`` on zeros of ``input_shape`` (no batch axis) and tabulate its leaf layers.
-
-    Each row gives the layer's name and type, its output shape without the batch
-    axis, the activation size (the number of values in that output) and the
-    layer's own learnable parameters. ``layout="NHWC"`` prints shapes channels
-    last, as the course's tables do. Section 1.8 reproduces the course's LeNet-5
-    table with it.
-    """
-    import torch
-
-    if layout not in ("NCHW", "NHWC"):
-        raise ValueError(f"summary: layout must be 'NCHW' or 'NHWC', got {layout!r}")
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"summary: model must be a torch.nn.Module, got {type(model).__name__}")
-    rows: list[SummaryRow] = []
-    hooks = []
-
-    def record(name):
-        def hook(module, inputs, output):
-            shape = tuple(output.shape[1:])
-            if layout == "NHWC" and len(shape) >= 2:
-                shape = (*shape[1:], shape[0])
-            params = sum(p.numel() for p in module.parameters(recurse=False))
-            rows.append(SummaryRow(name, type(module).__name__, shape,
-                                   math.prod(shape), params))
-        return hook
-
-    for name, module in model.named_modules():
-        if not list(module.children()):
-            hooks.append(module.register_forward_hook(record(name)))
-    try:
-        param = next(model.parameters(), None)
-        kwargs = {} if param is None else {"dtype": param.dtype, "device": param.device}
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros((1, *input_shape), **kwargs))
-        model.train(was_training)
-    finally:
-        for h in hooks:
-            h.remove()
-    return Summary(rows, layout)

@@ -7,7 +7,7 @@ takes the forward's own arguments and returns the gradient of each array
 argument in order.
 
 The step-by-step versions that loop over output pixels, as the formulas read,
-are in :mod:`cnnlib.teaching`.
+are in :mod:`cnnlib.part1.loops`.
 """
 from . import basic, conv, pool
 from .basic import *  # noqa: F401,F403

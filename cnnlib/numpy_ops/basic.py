@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate as V
-from .._common import constant_pad_slices, pad_index
+from .. import _checks as V
+from .._index import constant_pad_slices, pad_index
 
 __all__ = ["pad", "relu", "relu_backward", "softmax", "log_softmax", "linear",
            "linear_backward", "cross_entropy", "cross_entropy_backward"]

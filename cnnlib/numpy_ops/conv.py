@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from .. import _validate as V
-from .._common import adjoint_padding, kernel_offsets, tap_slices
+from .. import _checks as V
+from .._index import adjoint_padding, kernel_offsets, tap_slices
 
 __all__ = [
     "conv1d", "conv2d", "conv3d",

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from .. import _validate as V
-from .._common import kernel_offsets, pool_divisor_1d, pool_right_padding, tap_slices
+from .. import _checks as V
+from .._index import kernel_offsets, pool_divisor_1d, pool_right_padding, tap_slices
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",

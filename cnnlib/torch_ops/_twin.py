@@ -33,7 +33,7 @@ def autograd_backward(forward, grad_output, arrays, **kwargs):
 
 
 def check_grad_output(op, grad_output, expected_shape, like):
-    from .. import _validate as V
+    from .. import _checks as V
 
     V.check_array(op, "grad_output", grad_output, "torch")
     if tuple(grad_output.shape) != tuple(expected_shape):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import _validate as V
-from .._common import constant_pad_slices, pad_index
+from .. import _checks as V
+from .._index import constant_pad_slices, pad_index
 from ..numpy_ops import basic as reference
 from ._twin import autograd_backward, twin_doc
 

@@ -14,8 +14,8 @@ import math
 
 import torch
 
-from .. import _validate as V
-from .._common import adjoint_padding
+from .. import _checks as V
+from .._index import adjoint_padding
 from ..numpy_ops import conv as reference
 from ._twin import autograd_backward, check_grad_output, twin_doc
 from .basic import pad as _pad

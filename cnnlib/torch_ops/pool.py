@@ -11,8 +11,8 @@ import math
 
 import torch
 
-from .. import _validate as V
-from .._common import pool_divisor_1d, pool_right_padding
+from .. import _checks as V
+from .._index import pool_divisor_1d, pool_right_padding
 from ..numpy_ops import pool as reference
 from ._twin import autograd_backward, check_grad_output, twin_doc
 from .basic import pad as _pad

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnlib import numpy_ops
-from cnnlib.equivariance import equivariance_error, invariance_error, shift
+from cnnlib.part1.equivariance import equivariance_error, invariance_error, shift
 
 
 def test_shift_circular_and_zero():

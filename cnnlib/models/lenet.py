@@ -1,21 +1,13 @@
-"""Torch modules for the architectures the book builds.
-
-Part 1 builds one network, the course's LeNet-5 (section 1.8); later parts add
-theirs here. Every model is an ordinary ``torch.nn.Module`` taking NCHW input,
-so :func:`cnnlib.shapes.summary` can tabulate it and :func:`cnnlib.train.fit`
-can train it.
-"""
+"""LeNet-5, the course's first complete network (section 1.8)."""
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
 
-from .shapes import output_size, summary
+from ..shapes import output_size
 
-__all__ = ["LeNet5", "ACTIVATIONS", "course_table"]
+__all__ = ["LeNet5", "ACTIVATIONS"]
 
 #: Activation names the models accept, and the module each one builds.
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -136,37 +128,3 @@ class LeNet5(nn.Module):
         x = self.act3(self.fc3(x))
         x = self.act4(self.fc4(x))
         return self.fc5(x)
-
-
-#: Course labels for LeNet-5's layers (module name -> label in the course's table).
-_LENET_LABELS = {"conv1": "CONV1", "pool1": "POOL1", "conv2": "CONV2", "pool2": "POOL2",
-                 "fc3": "FC3", "fc4": "FC4", "fc5": "Softmax (FC5)"}
-
-
-def course_table(model: nn.Module, input_shape, labels: dict[str, str] | None = None):
-    """The course's layer table of ``model``: one row for the input and one per CONV, POOL, FC.
-
-    Runs :func:`cnnlib.shapes.summary` with ``layout='NHWC'`` and keeps the layers
-    the course lists (convolutions, pools, fully connected), dropping activations
-    and flattening, which have no parameters and do not change the size. Returns
-    a list of ``(label, shape, activation_size, parameters)`` tuples, shapes
-    channels last; ``input_shape`` is channels first, without the batch axis,
-    e.g. ``(3, 32, 32)``. Convolution labels carry ``(f = ., s = .)``.
-    ``labels`` maps module names to row labels (LeNet-5's by default). Section 1.8.
-    """
-    labels = _LENET_LABELS if labels is None else labels
-    input_shape = tuple(input_shape)
-    nhwc = (*input_shape[1:], input_shape[0]) if len(input_shape) >= 2 else input_shape
-    rows = [("Input", nhwc, math.prod(nhwc), 0)]
-    modules = dict(model.named_modules())
-    kept = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.MaxPool1d, nn.MaxPool2d,
-            nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
-    for row in summary(model, input_shape, layout="NHWC").rows:
-        module = modules[row.name]
-        if not isinstance(module, kept):
-            continue
-        label = labels.get(row.name, row.name)
-        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-            label = f"{label} (f = {module.kernel_size[0]}, s = {module.stride[0]})"
-        rows.append((label, row.output_shape, row.activation_size, row.params))
-    return rows

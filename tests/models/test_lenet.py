@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cnnlib import shapes
-from cnnlib.models import LeNet5, course_table
+from cnnlib.models import LeNet5, course_table, layers_of, summary
 
 COURSE_TABLE = [
     ("Input", (32, 32, 3), 3072, 0),
@@ -21,7 +21,7 @@ COURSE_TABLE = [
 def test_lenet5_matches_the_course_table():
     model = LeNet5()
     assert course_table(model, (3, 32, 32)) == COURSE_TABLE
-    s = shapes.summary(model, (3, 32, 32), layout="NHWC")
+    s = summary(model, (3, 32, 32), layout="NHWC")
     by_name = {r.name: r for r in s.rows}
     assert [by_name[n].params for n in ("conv1", "conv2", "fc3", "fc4", "fc5")] == \
         [608, 3216, 48120, 10164, 850]
@@ -42,7 +42,7 @@ def test_lenet5_shapes_and_options():
     assert isinstance(m.act1, torch.nn.Tanh) and isinstance(m.pool1, torch.nn.AvgPool2d)
     assert m.fc3.in_features == 16 * 4 * 4
     assert m(torch.zeros(1, 1, 28, 28)).shape == (1, 4)
-    assert shapes.layers_of(model) == [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)]
+    assert layers_of(model) == [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)]
 
 
 def test_lenet5_validation():

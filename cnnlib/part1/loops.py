@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as V
+from .. import _checks as V
 
 __all__ = ["conv2d_loops", "pool2d_loops"]
 

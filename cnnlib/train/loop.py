@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "confusion_matrix",
-           "plot_history", "default_device", "random_shift"]
+__all__ = ["History", "fit", "evaluate", "predict", "default_device"]
 
 
 @dataclass
@@ -260,42 +259,6 @@ def fit(model, train_data, val_data=None, epochs: int = 10, lr: float = 1e-3,
     return history
 
 
-def random_shift(max_shift: int):
-    """An ``augment`` for :func:`fit`: move each image by up to ``max_shift`` pixels.
-
-    Returns ``shift(x, generator)`` that takes a batch (N, C, H, W) and moves every
-    image by its own random whole-pixel offset ``(dy, dx)``, each in
-    ``[-max_shift, max_shift]``, filling the uncovered border with zeros. A
-    convolutional network is nearly equivariant to such shifts (section 1.9), so
-    shifted copies teach it that position does not change the class.
-    """
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"random_shift: max_shift must be a non-negative int, got {max_shift!r}")
-
-    def shift(x, generator=None):
-        import torch
-        import torch.nn.functional as F
-
-        if x.ndim != 4:
-            raise ValueError(f"random_shift: expected a batch (N, C, H, W), got shape "
-                             f"{tuple(x.shape)}")
-        if max_shift == 0:
-            return x
-        n, _, h, w = x.shape
-        k = max_shift
-        padded = F.pad(x, (k, k, k, k))
-        offsets = torch.randint(0, 2 * k + 1, (2, n), generator=generator,
-                                device=generator.device if generator is not None else x.device)
-        offsets = offsets.to(x.device)
-        rows = offsets[0][:, None] + torch.arange(h, device=x.device)      # (N, H)
-        cols = offsets[1][:, None] + torch.arange(w, device=x.device)      # (N, W)
-        batch = torch.arange(n, device=x.device)[:, None, None]
-        out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
-        return out.permute(0, 3, 1, 2).contiguous()
-
-    return shift
-
-
 def _evaluate(model, data, batch_size, loss_fn):
     import torch
 
@@ -359,71 +322,3 @@ def predict(model, x, batch_size: int = 256, device=None, return_probs: bool = F
     probs = torch.cat(chunks).numpy() if chunks else np.zeros((0, 0))
     labels = probs.argmax(1).astype(np.int64) if len(probs) else np.zeros(0, np.int64)
     return (labels, probs) if return_probs else labels
-
-
-def _labels(op, name, a):
-    a = np.asarray(a)
-    if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
-        raise TypeError(f"{op}: {name} must be a 1-D array of integer labels, got "
-                        f"shape {a.shape} dtype {a.dtype}")
-    return a
-
-
-def accuracy(y_true, y_pred) -> float:
-    """Fraction of positions where ``y_pred`` equals ``y_true`` (1-D integer labels)."""
-    t, p = _labels("accuracy", "y_true", y_true), _labels("accuracy", "y_pred", y_pred)
-    if t.shape != p.shape:
-        raise ValueError(f"accuracy: y_true has {t.shape[0]} labels, y_pred {p.shape[0]}")
-    if t.size == 0:
-        raise ValueError("accuracy: no labels")
-    return float((t == p).mean())
-
-
-def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as class ``j``.
-
-    Returns an int64 (num_classes, num_classes) array: rows are true classes,
-    columns predictions, the diagonal the correct ones; ``num_classes`` defaults
-    to one more than the largest label seen. Section 1.8.
-    """
-    t = _labels("confusion_matrix", "y_true", y_true)
-    p = _labels("confusion_matrix", "y_pred", y_pred)
-    if t.shape != p.shape:
-        raise ValueError(f"confusion_matrix: y_true has {t.shape[0]} labels, y_pred {p.shape[0]}")
-    if num_classes is None:
-        num_classes = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
-        raise ValueError(f"confusion_matrix: num_classes must be a positive int, "
-                         f"got {num_classes!r}")
-    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
-        raise ValueError(f"confusion_matrix: labels must lie in [0, {num_classes - 1}]")
-    out = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(out, (t, p), 1)
-    return out
-
-
-def plot_history(history: History, title: str | None = None):
-    """Loss and accuracy per epoch, training and validation, side by side. Returns the Figure.
-
-    Made with pyplot, like :mod:`cnnlib.plot`: end the notebook cell with ``plt.show()``.
-    """
-    import matplotlib.pyplot as plt
-
-    if not isinstance(history, History):
-        raise TypeError(f"plot_history: history must be a History, got {type(history).__name__}")
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
-    epochs = np.arange(1, history.epochs + 1)
-    for ax, train, val, name in ((ax_loss, history.train_loss, history.val_loss, "loss"),
-                                 (ax_acc, history.train_acc, history.val_acc, "accuracy")):
-        ax.plot(epochs, train, "o-", ms=3, label="train")
-        if val:
-            ax.plot(epochs[:len(val)], val, "s-", ms=3, label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig

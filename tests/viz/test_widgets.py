@@ -1,4 +1,4 @@
-"""cnnlib.widgets: the explorer mechanism and the convolution-arithmetic explorer, outside notebooks."""
+"""cnnlib.viz.widgets: the explorer mechanism and the convolution-arithmetic explorer, outside notebooks."""
 
 import json
 import re
@@ -11,11 +11,12 @@ import pytest
 from matplotlib.figure import Figure
 
 from cnnlib import numpy_ops, shapes
-from cnnlib.widgets import (Explorer, conv_arithmetic, conv_arithmetic_explorer,
-                            draw_conv_arithmetic, explorer, figure_to_png, message_figure)
+from cnnlib.viz.explorers.conv_arithmetic import (conv_arithmetic, conv_arithmetic_explorer,
+                                                  draw_conv_arithmetic)
+from cnnlib.viz.widgets import Explorer, explorer, figure_to_png, message_figure
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bars(height, color="C0"):

@@ -1,4 +1,4 @@
-"""cnnlib.explorers: the pooling (1.7) and receptive-field (1.9) explorers, outside notebooks."""
+"""cnnlib.viz.explorers: the pooling (1.7) and receptive-field (1.9) explorers, outside notebooks."""
 
 import itertools
 
@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from cnnlib import shapes
-from cnnlib.explorers import (draw_pooling, draw_receptive_field, pooling_example,
-                              pooling_explorer, pooling_geometry, receptive_field_explorer,
-                              receptive_field_geometry)
-from cnnlib.widgets import Explorer
+from cnnlib.viz.explorers.pooling import (draw_pooling, pooling_example, pooling_explorer,
+                                          pooling_geometry)
+from cnnlib.viz.explorers.receptive_field import (draw_receptive_field, receptive_field_explorer,
+                                                  receptive_field_geometry)
+from cnnlib.viz.widgets import Explorer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ import time
 
 import numpy as np
 
-from . import numpy_ops as F
-from .train import History, accuracy
+from .. import numpy_ops as F
+from ..train.loop import History
+from ..train.metrics import accuracy
 
 __all__ = ["init_params", "forward", "backward", "loss_and_grads", "adam_init", "adam_step",
            "sgd_init", "sgd_step", "train", "predict", "evaluate", "PARAM_SHAPES"]

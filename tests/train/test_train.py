@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from cnnlib.train import (History, accuracy, confusion_matrix, default_device, evaluate, fit,
-                          plot_history, predict, random_shift)
+                          predict, random_shift)
+from cnnlib.viz.plot import plot_history
 
 
 def _blobs(n=96, seed=0):

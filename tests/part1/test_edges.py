@@ -6,7 +6,8 @@ import scipy.signal
 import torch
 import torch.nn.functional as F
 
-from cnnlib import data, edges
+from cnnlib import data
+from cnnlib.part1 import edges
 
 KERNELS = {
     "vertical_edge": (edges.vertical_edge, [[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
@@ -54,13 +55,13 @@ def test_dtype_validation(dtype):
 
 def test_step_edge_bright_band():
     """The course's example: 6x6 step image -> 4x4 output with a band of 30s in the middle."""
-    out = edges.correlate2d(data.step_edge(6), edges.vertical_edge())
+    out = edges.correlate2d(edges.step_edge(6), edges.vertical_edge())
     expected = np.tile([0.0, 30.0, 30.0, 0.0], (4, 1))
     np.testing.assert_array_equal(out, expected)
     # dark-to-bright flips the sign
-    np.testing.assert_array_equal(edges.correlate2d(data.step_edge(6)[:, ::-1].copy(),
+    np.testing.assert_array_equal(edges.correlate2d(edges.step_edge(6)[:, ::-1].copy(),
                                                     edges.vertical_edge()), -expected)
-    horiz = edges.correlate2d(data.step_edge(6, vertical=False), edges.horizontal_edge())
+    horiz = edges.correlate2d(edges.step_edge(6, vertical=False), edges.horizontal_edge())
     np.testing.assert_array_equal(horiz, expected.T)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["show_images", "show_matrix", "show_feature_maps", "draw_cells"]
+__all__ = ["show_images", "show_matrix", "show_feature_maps", "draw_cells", "plot_history"]
 
 
 def _plt():
@@ -107,3 +107,31 @@ def draw_cells(ax, cells, x0: float = 0.0, title: str | None = None, fontsize: f
     if title:
         ax.text(x0 - 0.5, -0.8, title, fontsize=fontsize, va="bottom")
     return extent
+
+
+def plot_history(history: History, title: str | None = None):
+    """Loss and accuracy per epoch, training and validation, side by side. Returns the Figure.
+
+    Made with pyplot, like the rest of this module: end the notebook cell with ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..train.loop import History
+
+    if not isinstance(history, History):
+        raise TypeError(f"plot_history: history must be a History, got {type(history).__name__}")
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    epochs = np.arange(1, history.epochs + 1)
+    for ax, train, val, name in ((ax_loss, history.train_loss, history.val_loss, "loss"),
+                                 (ax_acc, history.train_acc, history.val_acc, "accuracy")):
+        ax.plot(epochs, train, "o-", ms=3, label="train")
+        if val:
+            ax.plot(epochs[:len(val)], val, "s-", ms=3, label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

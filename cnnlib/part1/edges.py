@@ -18,10 +18,10 @@ import numbers
 
 import numpy as np
 
-from . import numpy_ops
+from .. import numpy_ops
 
 __all__ = ["vertical_edge", "horizontal_edge", "sobel", "scharr", "correlate2d", "convolve2d",
-           "learn_filter"]
+           "learn_filter", "step_edge"]
 
 _FLOATS = ("float32", "float64")
 
@@ -205,3 +205,13 @@ def learn_filter(image: np.ndarray, target: np.ndarray, f: int = 3, steps: int =
         velocity = momentum * velocity - lr * grad_w
         w = w + velocity
     return w[0, 0].copy(), losses
+def step_edge(n: int = 6, vertical: bool = True, bright: float = 10.0) -> np.ndarray:
+    """The course's toy image: bright left half, dark right half (or top/bottom).
+
+    Returns float64 (n, n); ``vertical=False`` gives a horizontal edge. Section 1.2.
+    """
+    if not isinstance(n, int) or n < 2:
+        raise ValueError(f"step_edge: n must be an int >= 2, got {n!r}")
+    img = np.zeros((n, n))
+    img[:, : n // 2] = bright
+    return img if vertical else img.T.copy()

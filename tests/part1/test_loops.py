@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from cnnlib import data, numpy_ops as N, teaching
+from cnnlib import data, numpy_ops as N
+from cnnlib.part1 import edges, loops as teaching
 
 
 @pytest.mark.parametrize("stride,padding,dilation", [(1, 0, 1), (2, 1, 1), ((1, 2), (2, 0), 2),
@@ -33,7 +34,7 @@ def test_teaching_rejects_bad_input():
 
 
 def test_course_vertical_edge_example():
-    img = data.step_edge(6)
+    img = edges.step_edge(6)
     w = np.array([[1.0, 0, -1]] * 3)[None, None]
     out = N.conv2d(img[None, None], w)[0, 0]
     np.testing.assert_array_equal(out, np.tile([0.0, 30, 30, 0], (4, 1)))

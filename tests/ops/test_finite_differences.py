@@ -103,7 +103,7 @@ def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
     """The gather form (zero-stuff, flip, correlate) and the scatter form (col2im) are one map."""
     import torch
 
-    from cnnlib import _validate as V
+    from cnnlib import _checks as V
     from cnnlib.numpy_ops import conv
 
     p.dtype = np.float64

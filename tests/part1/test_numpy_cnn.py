@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
-from cnnlib import numpy_cnn as N
+from cnnlib.part1 import numpy_cnn as N
 from cnnlib.data import digits
 
 
