@@ -76,8 +76,72 @@ def check_same_dtype(op: str, **arrays):
                 f"{op}: {other} is on {dev_b} but {names[0]} is on {dev_a}; they must match")
 
 
-def _is_int(v) -> bool:
+def is_int(v) -> bool:
+    """True for Python and NumPy integers, False for ``bool`` (which Python counts as an int)."""
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+_is_int = is_int
+
+
+def check_int(op: str, name: str, value, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """``value`` as an ``int``: ``TypeError`` unless it is an integer (bools are not),
+    ``ValueError`` outside ``[minimum, maximum]``. The one integer check of the library."""
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        what = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
+        raise ValueError(f"{op}: {name} must be {what}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{op}: {name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_number(op: str, name: str, value, minimum: float | None = None,
+                 maximum: float | None = None, strict: bool = False) -> float:
+    """``value`` as a finite ``float``: ``TypeError`` unless it is a real number (bools are
+    not), ``ValueError`` if it is NaN or infinite or outside ``[minimum, maximum]`` (the open
+    interval with ``strict=True``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{op}: {name} must be finite, got {value}")
+    low = minimum is not None and (value <= minimum if strict else value < minimum)
+    high = maximum is not None and (value >= maximum if strict else value > maximum)
+    if low or high:
+        lo = "(" if strict else "["
+        hi = ")" if strict else "]"
+        span = f"{lo}{'-inf' if minimum is None else minimum}, " \
+               f"{'inf' if maximum is None else maximum}{hi}"
+        raise ValueError(f"{op}: {name} must lie in {span}, got {value}")
+    return value
+
+
+def check_bool(op: str, name: str, value) -> bool:
+    """``TypeError`` unless ``value`` is a ``bool``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return value
+
+
+def check_choice(op: str, name: str, value, choices):
+    """``ValueError`` unless ``value`` is one of ``choices``."""
+    if value not in tuple(choices):
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{op}: {name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_grad_output(op: str, grad_output, expected_shape, like, kind: str):
+    """``grad_output`` is an array of ``kind`` with the forward output's shape and ``like``'s dtype."""
+    check_array(op, "grad_output", grad_output, kind)
+    if tuple(grad_output.shape) != tuple(expected_shape):
+        raise ValueError(f"{op}: grad_output has shape {tuple(grad_output.shape)}, the forward "
+                         f"output has shape {tuple(expected_shape)}")
+    check_same_dtype(op, input=like, grad_output=grad_output)
 
 
 def int_tuple(op: str, name: str, value, n: int, minimum: int | None = None) -> tuple[int, ...]:

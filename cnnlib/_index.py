@@ -99,3 +99,19 @@ def constant_pad_slices(shape, pairs):
         src[axis] = slice(max(-lo, 0), max(-lo, 0) + kept)
         dst[axis] = slice(max(lo, 0), max(lo, 0) + kept)
     return tuple(out_shape), tuple(src), tuple(dst)
+
+
+def zero_stuff(x, stride, zeros):
+    """Insert ``s - 1`` zeros between neighbouring values along the last ``len(stride)`` axes.
+
+    ``zeros(shape)`` allocates the result in ``x``'s library, dtype and device (``np.zeros``
+    or ``tensor.new_zeros``), so the NumPy reference and its torch twin share this one
+    helper. A length ``m`` becomes ``(m - 1) s + 1``: the first step of a transposed
+    convolution (section 1.6).
+    """
+    nd = len(stride)
+    shape = tuple(x.shape[:x.ndim - nd]) + tuple(
+        (m - 1) * s + 1 for m, s in zip(x.shape[x.ndim - nd:], stride))
+    out = zeros(shape)
+    out[(Ellipsis,) + tuple(slice(None, None, s) for s in stride)] = x
+    return out
