@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _checks as V
+
 __all__ = ["photo", "PHOTOS"]
 
 
@@ -21,8 +23,10 @@ def photo(name: str = "camera", size: int | None = None, gray: bool = True) -> n
     """
     from skimage import color, data, transform, util
 
-    if name not in PHOTOS:
-        raise ValueError(f"photo: name must be one of {', '.join(PHOTOS)}; got {name!r}")
+    V.check_choice("photo", "name", name, PHOTOS)
+    if size is not None:
+        size = V.check_int("photo", "size", size, minimum=1)
+    V.check_bool("photo", "gray", gray)
     img = getattr(data, name)()
     if img.ndim == 3 and img.shape[-1] == 4:
         img = img[..., :3]
@@ -30,8 +34,6 @@ def photo(name: str = "camera", size: int | None = None, gray: bool = True) -> n
     if gray and img.ndim == 3:
         img = color.rgb2gray(img)
     if size is not None:
-        if not isinstance(size, int) or size < 1:
-            raise ValueError(f"photo: size must be a positive int, got {size!r}")
         scale = size / max(img.shape[:2])
         shape = (round(img.shape[0] * scale), round(img.shape[1] * scale)) + img.shape[2:]
         img = transform.resize(img, shape, anti_aliasing=True, order=1)

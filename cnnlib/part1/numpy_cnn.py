@@ -248,10 +248,11 @@ def train(x_train: np.ndarray, y_train: np.ndarray, x_val=None, y_val=None, epoc
                 sgd_step(params, grads, state, lr, momentum)
             loss_sum += loss * len(idx)
             correct += int((logits.argmax(1) == y_train[idx]).sum())
-        val_loss = val_acc = None
+        val = None
         if x_val is not None:
             val_loss, val_acc = evaluate(params, x_val, np.asarray(y_val))
-        history.record(loss_sum / n, correct / n, val_loss, val_acc, time.perf_counter() - start)
+            val = {"loss": val_loss, "acc": val_acc}
+        history.record({"loss": loss_sum / n, "acc": correct / n}, val, time.perf_counter() - start)
         if progress:
             print(history.line(epoch, epochs), flush=True)
     return params, history

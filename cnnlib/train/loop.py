@@ -1,15 +1,15 @@
 """The book's one training loop, and the measurements around it.
 
-:func:`fit` trains any classifier ``torch.nn.Module`` on in-memory data with
-minibatch gradient descent and returns a :class:`History`; it prints one plain
-line per epoch (no widget, so stored notebook outputs need no JavaScript).
-:func:`evaluate`, :func:`predict`, :func:`accuracy` and :func:`confusion_matrix`
-measure the result. :class:`History`, :func:`accuracy` and
-:func:`confusion_matrix` are NumPy only; torch is imported when a function
-needs it, so :mod:`cnnlib.numpy_cnn` reuses them without torch.
+:func:`fit` runs minibatch gradient descent for any task: the *task*
+(:mod:`cnnlib.train.tasks`) turns a minibatch into a loss and a few numbers, so the same loop
+trains a classifier (Part 1), a box regressor (Part 3), an embedding with the triplet loss
+(Part 4), and optimises the pixels of an image with no data at all (Part 5). It returns a
+:class:`History` and prints one plain line per epoch with a text progress bar (no widget, so
+stored notebook outputs need no JavaScript). :func:`evaluate` measures a model on held-out
+data with the same task; :func:`predict` gives class labels.
 
-Determinism: :func:`fit` seeds torch (``torch.manual_seed(seed)``, for dropout
-and the like) and the generator that shuffles the minibatches, so the same
+Determinism: :func:`fit` seeds torch (``torch.manual_seed(seed)``, for dropout and the like),
+the generator that shuffles the minibatches and the one it hands to ``augment``, so the same
 model, data and seed give the same run on the same machine. It leaves
 ``torch.set_num_threads`` alone. Used from section 1.8 on.
 """
@@ -18,47 +18,56 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
+import torch
+
+from .. import _checks as V
+from .tasks import Classification, ImageOptimisation, Task
 
 __all__ = ["History", "fit", "evaluate", "predict", "default_device"]
 
 
-@dataclass
 class History:
-    """Per-epoch record of a training run: one list entry per epoch.
+    """Per-epoch record of a training run.
 
-    ``train_loss``/``train_acc`` are averages over the epoch's minibatches (the
-    model changes while they are measured); ``val_loss``/``val_acc`` are measured
-    on the validation data after the epoch (empty lists without validation data).
-    ``seconds`` is the wall time of each epoch, validation included.
+    ``train`` and ``val`` map a metric name (``"loss"``, ``"acc"``, ...) to one value per
+    epoch: ``train`` values are averages over the epoch's minibatches (the model changes while
+    they are measured), ``val`` values are measured on the validation data after the epoch
+    (empty without validation data). ``seconds`` is the wall time of each epoch, validation
+    included. ``train_loss``, ``train_acc``, ``val_loss`` and ``val_acc`` are shortcuts.
     """
 
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
+    def __init__(self):
+        self.train: dict[str, list[float]] = {}
+        self.val: dict[str, list[float]] = {}
+        self.seconds: list[float] = []
 
     @property
     def epochs(self) -> int:
         """Number of epochs recorded."""
-        return len(self.train_loss)
+        return len(self.seconds)
 
     @property
     def total_seconds(self) -> float:
         """Wall time of the whole run."""
         return float(sum(self.seconds))
 
-    def record(self, train_loss, train_acc, val_loss=None, val_acc=None, seconds=0.0):
-        """Append one epoch."""
-        self.train_loss.append(float(train_loss))
-        self.train_acc.append(float(train_acc))
-        if val_loss is not None:
-            self.val_loss.append(float(val_loss))
-        if val_acc is not None:
-            self.val_acc.append(float(val_acc))
+    train_loss = property(lambda self: self.train.get("loss", []),
+                          doc="Training loss per epoch.")
+    train_acc = property(lambda self: self.train.get("acc", []),
+                         doc="Training accuracy per epoch (classification).")
+    val_loss = property(lambda self: self.val.get("loss", []), doc="Validation loss per epoch.")
+    val_acc = property(lambda self: self.val.get("acc", []),
+                       doc="Validation accuracy per epoch (classification).")
+
+    def record(self, train: Mapping[str, float], val: Mapping[str, float] | None = None,
+               seconds: float = 0.0):
+        """Append one epoch: the training metrics, the validation metrics (or None), the time."""
+        for store, metrics in ((self.train, train), (self.val, val or {})):
+            for key, value in metrics.items():
+                store.setdefault(key, []).append(float(value))
         self.seconds.append(float(seconds))
 
     def line(self, epoch: int | None = None, total: int | None = None) -> str:
@@ -67,73 +76,47 @@ class History:
         total = self.epochs if total is None else total
         width = len(str(total))
         done = round(20 * (i + 1) / total)
-        parts = [f"epoch {i + 1:>{width}}/{total} [{'#' * done}{'.' * (20 - done)}]",
-                 f"loss {self.train_loss[i]:.4f}", f"acc {self.train_acc[i]:.4f}"]
-        if i < len(self.val_loss):
-            parts.append(f"val_loss {self.val_loss[i]:.4f}")
-        if i < len(self.val_acc):
-            parts.append(f"val_acc {self.val_acc[i]:.4f}")
+        parts = [f"epoch {i + 1:>{width}}/{total} [{'#' * done}{'.' * (20 - done)}]"]
+        parts += [f"{k} {v[i]:.4f}" for k, v in self.train.items() if i < len(v)]
+        parts += [f"val_{k} {v[i]:.4f}" for k, v in self.val.items() if i < len(v)]
         parts.append(f"{self.seconds[i]:.1f}s")
         return "  ".join(parts)
 
     def as_dict(self) -> dict:
-        """The lists as a plain dict (for saving as JSON)."""
-        return {"train_loss": list(self.train_loss), "train_acc": list(self.train_acc),
-                "val_loss": list(self.val_loss), "val_acc": list(self.val_acc),
-                "seconds": list(self.seconds)}
+        """The lists as a plain dict (for saving as JSON): ``train_<metric>``, ``val_<metric>``,
+        ``seconds``."""
+        out = {f"train_{k}": list(v) for k, v in self.train.items()}
+        out.update({f"val_{k}": list(v) for k, v in self.val.items()})
+        out["seconds"] = list(self.seconds)
+        return out
 
 
 def default_device():
     """``torch.device('cuda')`` when a CUDA GPU is available, else ``'cpu'``."""
-    import torch
-
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _resolve_device(device):
-    import torch
-
+def _resolve_device(op, device):
     if device is None:
         return default_device()
     try:
         return torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"fit: device must be None, 'cpu', 'cuda' or a torch.device, "
+        raise ValueError(f"{op}: device must be None, 'cpu', 'cuda' or a torch.device, "
                          f"got {device!r}") from None
 
 
-def _as_tensors(op: str, name: str, data, device):
-    """(x, y) arrays or tensors -> (float tensor, int64 tensor) on ``device``."""
-    import torch
-
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"{op}: {name} must be a pair (x, y) of arrays or tensors, "
-                        f"got {type(data).__name__}")
-    x, y = data
-    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
-    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
-    if not torch.is_floating_point(x):
-        raise TypeError(f"{op}: {name} images must be floating point, got {x.dtype}")
-    if y.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise TypeError(f"{op}: {name} labels must be integer class indices, got {y.dtype}")
-    if y.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"{op}: {name} has {len(x)} images but labels of shape "
-                         f"{tuple(y.shape)}; expected ({len(x)},)")
-    if len(x) == 0:
-        raise ValueError(f"{op}: {name} is empty")
-    return x.to(device), y.long().to(device)
-
-
 def _model_dtype(model):
-    import torch
-
     p = next(model.parameters(), None)
     return torch.float32 if p is None else p.dtype
 
 
-def _make_optimizer(optimizer, params, lr, weight_decay, momentum):
-    import torch
+def _model_device(model):
+    p = next(model.parameters(), None)
+    return torch.device("cpu") if p is None else p.device
 
+
+def _make_optimizer(optimizer, params, lr, weight_decay, momentum):
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
     if callable(optimizer):
@@ -144,158 +127,227 @@ def _make_optimizer(optimizer, params, lr, weight_decay, momentum):
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     if optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    raise ValueError(f"fit: optimizer must be 'adam', 'adamw', 'sgd', a torch optimizer or a "
-                     f"function of the parameters, got {optimizer!r}")
+    if optimizer == "lbfgs":
+        return torch.optim.LBFGS(params, lr=lr, max_iter=1, history_size=20,
+                                 line_search_fn="strong_wolfe")
+    raise ValueError(f"fit: optimizer must be 'adam', 'adamw', 'sgd', 'lbfgs', a torch optimizer "
+                     f"or a function of the parameters, got {optimizer!r}")
 
 
-def _check_positive(op, name, value, kind=int):
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        what = "a positive int" if kind is int else "a positive number"
-        raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
+def _target(model, device):
+    """What the task trains: a module (moved to ``device``) or a list of leaf tensors."""
+    if isinstance(model, torch.nn.Module):
+        dev = _resolve_device("fit", device)
+        model.to(dev)
+        return model, list(model.parameters()), dev, _model_dtype(model)
+    tensors = [model] if isinstance(model, torch.Tensor) else model
+    if not isinstance(tensors, (list, tuple)) or not tensors or \
+            not all(isinstance(t, torch.Tensor) for t in tensors):
+        raise TypeError(f"fit: model must be a torch.nn.Module, a tensor or a list of tensors "
+                        f"to optimise, got {type(model).__name__}")
+    for t in tensors:
+        if not t.is_floating_point() or not t.is_leaf:
+            raise TypeError("fit: tensors to optimise must be floating-point leaf tensors "
+                            "(create them with torch.tensor(..., requires_grad=True))")
+        t.requires_grad_(True)
+    dev = tensors[0].device
+    if device is not None and _resolve_device("fit", device) != dev:
+        raise ValueError(f"fit: the tensors to optimise live on {dev}, not on {device!r}; "
+                         f"create them on the device you want")
+    return model, list(tensors), dev, tensors[0].dtype
 
 
-def fit(model, train_data, val_data=None, epochs: int = 10, lr: float = 1e-3,
+def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-3,
         batch_size: int = 64, optimizer="adam", weight_decay: float = 0.0,
         momentum: float = 0.9, schedule: str | None = None, device=None, seed: int = 0,
-        progress: bool = True, loss_fn=None, augment=None) -> History:
-    r"""Train a classifier with minibatch gradient descent; return its :class:`History`.
+        progress: bool = True, loss_fn=None, augment=None, *, task: Task | None = None,
+        steps_per_epoch: int | None = None, clip_grad_norm: float | None = None,
+        batch_sampler=None) -> History:
+    r"""Train ``model`` on ``train_data`` for ``task`` by minibatch gradient descent.
 
-    Each epoch shuffles the training set, takes one optimizer step per minibatch,
-    then (with ``val_data``) measures the validation loss and accuracy in
-    ``eval`` mode without gradients. Taught in section 1.8.
+    Each epoch shuffles the training set and takes one optimizer step per minibatch, then
+    (with ``val_data``) measures the task's metrics on the validation data in ``eval`` mode
+    without gradients. Validation data is for choices (epochs, learning rate, when to stop);
+    keep the test split for the one final figure. Returns the :class:`History`. Taught in
+    section 1.8; Parts 2-5 train through it with their own tasks.
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Maps a batch (N, ...) to logits (N, num_classes). Trained in place and
-        moved to ``device``.
-    train_data, val_data : (x, y)
-        Images (N, C, H, W) (any float array or tensor) and integer labels (N,).
-        The data are copied to ``device`` once (the book's data sets are small).
+    model : torch.nn.Module, torch.Tensor or list of tensors
+        What to train: a module (trained in place, moved to ``device``), or the tensors to
+        optimise directly (an image, for :class:`~cnnlib.train.tasks.ImageOptimisation`).
+    train_data, val_data : tuple of arrays or tensors, or None
+        One data set each, in the form the task's ``prepare`` accepts: ``(x, y)`` for
+        classification and regression, ``(x, identity)`` for embeddings. The data are copied
+        to ``device`` once (the book's data sets are small). ``None`` for a task without data,
+        which then needs ``steps_per_epoch``.
     epochs, lr, batch_size : int, float, int
-        Passes over the training data, learning rate, examples per step (the last
-        minibatch of an epoch may be smaller).
-    optimizer : 'adam' (default), 'adamw', 'sgd' (with ``momentum``), a
+        Passes over the training data, learning rate, examples per step (the last minibatch
+        of an epoch may be smaller).
+    optimizer : 'adam' (default), 'adamw', 'sgd' (with ``momentum``), 'lbfgs', a
         ``torch.optim.Optimizer``, or a function ``params -> optimizer``.
     weight_decay, momentum : float
         L2 penalty of the optimizer; momentum of ``'sgd'``.
     schedule : None or 'cosine'
-        ``None`` keeps ``lr`` constant; ``'cosine'`` lowers it after every step
-        along half a cosine, from ``lr`` at the first step to 0 after the last:
+        ``None`` keeps ``lr`` constant; ``'cosine'`` lowers it after every step along half a
+        cosine, from ``lr`` at the first step to 0 after the last:
         :math:`\eta_t = \eta \cdot \tfrac12 (1 + \cos(\pi t / T))`.
     device : None, str or torch.device
-        ``None`` picks CUDA when available, else the CPU.
+        ``None`` picks CUDA when available, else the CPU (for tensors to optimise: where
+        they live).
     seed : int
-        Seeds torch and the shuffling generator.
+        Seeds torch, the shuffling generator and the augmentation generator.
     progress : bool
-        Print one line per epoch to stdout (loss, accuracy, validation, seconds).
-    loss_fn : callable(logits, y) -> scalar tensor
-        ``torch.nn.functional.cross_entropy`` by default.
+        Print one line per epoch to stdout (the task's metrics, validation, seconds).
+    loss_fn : callable, optional
+        Shortcut for ``task=Classification(loss_fn)``; give ``task`` or ``loss_fn``, not both.
     augment : None or callable(x_batch, generator) -> x_batch
-        Applied to every training minibatch (never to ``val_data``), e.g.
-        :func:`random_shift`; ``generator`` is a seeded ``torch.Generator``.
+        Applied to the first array of every training minibatch (never to ``val_data``), e.g.
+        :func:`cnnlib.train.random_shift`; ``generator`` is a seeded ``torch.Generator``.
+    task : Task, optional
+        What is optimised and measured; :class:`~cnnlib.train.tasks.Classification` by
+        default.
+    steps_per_epoch : int, optional
+        Steps per epoch for a task without data (required then, refused otherwise).
+    clip_grad_norm : float, optional
+        Rescale the gradients so that their joint L2 norm is at most this before each step.
+    batch_sampler : callable(prepared_data, generator) -> list of index tensors, optional
+        Chooses each epoch's minibatches instead of a plain shuffle (for instance a few
+        images of each of several identities, so that every batch holds triplets).
     """
-    import torch
-    import torch.nn.functional as F
+    if task is None:
+        task = Classification(loss_fn)
+    elif loss_fn is not None:
+        raise ValueError("fit: give either task or loss_fn, not both (the task owns the loss)")
+    if not isinstance(task, Task):
+        raise TypeError(f"fit: task must be a cnnlib.train.tasks.Task, got {type(task).__name__}")
+    V.check_int("fit", "epochs", epochs, minimum=1)
+    V.check_int("fit", "batch_size", batch_size, minimum=1)
+    V.check_number("fit", "lr", lr, minimum=0.0, strict=True)
+    V.check_choice("fit", "schedule", schedule, (None, "cosine"))
+    if clip_grad_norm is not None:
+        V.check_number("fit", "clip_grad_norm", clip_grad_norm, minimum=0.0, strict=True)
+    if augment is not None and not callable(augment):
+        raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
+    target, params, dev, dtype = _target(model, device)
+    is_module = isinstance(target, torch.nn.Module)
 
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"fit: model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_positive("fit", "epochs", epochs)
-    _check_positive("fit", "batch_size", batch_size)
-    _check_positive("fit", "lr", lr, (int, float))
-    if schedule not in (None, "cosine"):
-        raise ValueError(f"fit: schedule must be None or 'cosine', got {schedule!r}")
-    dev = _resolve_device(device)
-    loss_fn = F.cross_entropy if loss_fn is None else loss_fn
-    model.to(dev)
-    dtype = _model_dtype(model)
-    x, y = _as_tensors("fit", "train_data", train_data, dev)
-    x = x.to(dtype)
-    val = None
-    if val_data is not None:
-        xv, yv = _as_tensors("fit", "val_data", val_data, dev)
-        val = (xv.to(dtype), yv)
+    if train_data is None:
+        if steps_per_epoch is None:
+            raise ValueError("fit: without train_data, give steps_per_epoch (the task "
+                             f"{task.name!r} has no data to count steps by)")
+        steps_per_epoch = V.check_int("fit", "steps_per_epoch", steps_per_epoch, minimum=1)
+        train, n = None, steps_per_epoch
+    else:
+        if isinstance(task, ImageOptimisation):
+            task.prepare(train_data, dev, dtype)      # raises: this task takes no data
+        if steps_per_epoch is not None:
+            raise ValueError("fit: steps_per_epoch is only for tasks without train_data; with "
+                             "data, one epoch is one pass over it")
+        train = task.prepare(train_data, dev, dtype)
+        n = len(train[0])
+    val = None if val_data is None else task.prepare(val_data, dev, dtype)
+
     torch.manual_seed(seed)
     shuffler = torch.Generator().manual_seed(seed)
     augmenter = torch.Generator(device=dev).manual_seed(seed + 1)
-    opt = _make_optimizer(optimizer, model.parameters(), lr, weight_decay, momentum)
-    history = History()
-    n = len(x)
-    total_steps = epochs * (-(-n // batch_size))
+    opt = _make_optimizer(optimizer, params, lr, weight_decay, momentum)
+    lbfgs = isinstance(opt, torch.optim.LBFGS)
+    steps_each = n if train is None else -(-n // batch_size)
+    total_steps = epochs * steps_each
     base_lrs = [group["lr"] for group in opt.param_groups]
+    history = History()
     step = 0
     for epoch in range(epochs):
         start = time.perf_counter()
-        model.train()
-        order = torch.randperm(n, generator=shuffler).to(dev)
-        loss_sum = torch.zeros((), device=dev)
-        correct = torch.zeros((), device=dev, dtype=torch.long)
-        for i in range(0, n, batch_size):
-            idx = order[i:i + batch_size]
-            xb, yb = x[idx], y[idx]
-            if augment is not None:
-                xb = augment(xb, augmenter)
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+        if is_module:
+            target.train()
+        if train is None:
+            batches = [None] * n
+        elif batch_sampler is not None:
+            batches = [torch.as_tensor(b, device=dev) for b in batch_sampler(train, shuffler)]
+        else:
+            order = torch.randperm(n, generator=shuffler).to(dev)
+            batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        sums: dict[str, torch.Tensor] = {}
+        seen = 0
+        for idx in batches:
+            batch = None if idx is None else tuple(t[idx] for t in train)
+            if augment is not None and batch is not None:
+                batch = (augment(batch[0], augmenter),) + batch[1:]
+            stats = {}
+
+            def closure():
+                nonlocal stats
+                opt.zero_grad(set_to_none=True)
+                loss, stats = task.loss(target, batch)
+                loss.backward()
+                if clip_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(params, clip_grad_norm)
+                return loss
+
+            if lbfgs:
+                loss = opt.step(closure)
+            else:
+                loss = closure()
+                opt.step()
+            task.after_step(target)
             step += 1
             if schedule == "cosine":
                 factor = 0.5 * (1 + math.cos(math.pi * step / total_steps))
                 for group, base in zip(opt.param_groups, base_lrs):
                     group["lr"] = base * factor
-            loss_sum += loss.detach() * len(idx)
-            correct += (logits.detach().argmax(1) == yb).sum()
-        train_loss = (loss_sum / n).item()
-        train_acc = correct.item() / n
-        val_loss = val_acc = None
+            m = 1 if batch is None else len(batch[0])
+            seen += m
+            for key, value in {"loss": loss, **stats}.items():
+                value = torch.as_tensor(value).detach().to(dev)
+                sums[key] = sums.get(key, 0) + value * m
+        train_metrics = {key: (value / seen).item() for key, value in sums.items()}
+        val_metrics = None
         if val is not None:
-            val_loss, val_acc = _evaluate(model, val, batch_size=max(batch_size, 256),
-                                          loss_fn=loss_fn)
-        history.record(train_loss, train_acc, val_loss, val_acc, time.perf_counter() - start)
+            val_metrics = _evaluate(task, target, val, max(batch_size, 256))
+        history.record(train_metrics, val_metrics, time.perf_counter() - start)
         if progress:
             print(history.line(epoch, epochs), flush=True)
     return history
 
 
-def _evaluate(model, data, batch_size, loss_fn):
-    import torch
-
-    x, y = data
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    with torch.no_grad():
-        for i in range(0, len(x), batch_size):
-            logits = model(x[i:i + batch_size])
-            yb = y[i:i + batch_size]
-            loss_sum += loss_fn(logits, yb).item() * len(yb)
-            correct += (logits.argmax(1) == yb).sum().item()
-    return loss_sum / len(x), correct / len(x)
+def _evaluate(task, target, data, batch_size):
+    was_training = isinstance(target, torch.nn.Module) and target.training
+    if isinstance(target, torch.nn.Module):
+        target.eval()
+    try:
+        return task.evaluate(target, data, batch_size)
+    finally:
+        if was_training:
+            target.train()
 
 
-def evaluate(model, data, batch_size: int = 256, device=None, loss_fn=None):
-    """Mean loss and accuracy of ``model`` on ``data = (x, y)``: returns ``(loss, accuracy)``.
+def evaluate(model, data, task: Task | None = None, batch_size: int = 256, device=None,
+             loss_fn=None) -> dict[str, float]:
+    """The task's metrics of ``model`` on a held-out data set, as a dict.
 
-    Runs in ``eval`` mode without gradients, on ``device`` (default: where the
-    model's parameters are). Section 1.8.
+    For the default task, :class:`~cnnlib.train.tasks.Classification`, ``data = (x, y)`` and
+    the result is ``{"loss": mean cross-entropy, "acc": accuracy}``. Runs in ``eval`` mode
+    without gradients, on ``device`` (default: where the model's parameters are).
+    Section 1.8.
     """
-    import torch
-    import torch.nn.functional as F
-
-    _check_positive("evaluate", "batch_size", batch_size)
-    dev = _model_device(model) if device is None else _resolve_device(device)
+    if task is None:
+        task = Classification(loss_fn)
+    elif loss_fn is not None:
+        raise ValueError("evaluate: give either task or loss_fn, not both")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"evaluate: model must be a torch.nn.Module, got {type(model).__name__}")
+    V.check_int("evaluate", "batch_size", batch_size, minimum=1)
+    dev = _model_device(model) if device is None else _resolve_device("evaluate", device)
     model.to(dev)
-    x, y = _as_tensors("evaluate", "data", data, dev)
-    return _evaluate(model, (x.to(_model_dtype(model)), y), batch_size,
-                     F.cross_entropy if loss_fn is None else loss_fn)
-
-
-def _model_device(model):
-    import torch
-
-    p = next(model.parameters(), None)
-    return torch.device("cpu") if p is None else p.device
+    prepared = task.prepare(data, dev, _model_dtype(model))
+    model_was_training = model.training
+    model.eval()
+    try:
+        return task.evaluate(model, prepared, batch_size)
+    finally:
+        model.train(model_was_training)
 
 
 def predict(model, x, batch_size: int = 256, device=None, return_probs: bool = False):
@@ -305,10 +357,8 @@ def predict(model, x, batch_size: int = 256, device=None, return_probs: bool = F
     num_classes) softmax of the logits as float NumPy. ``eval`` mode, no gradients.
     Section 1.8.
     """
-    import torch
-
-    _check_positive("predict", "batch_size", batch_size)
-    dev = _model_device(model) if device is None else _resolve_device(device)
+    V.check_int("predict", "batch_size", batch_size, minimum=1)
+    dev = _model_device(model) if device is None else _resolve_device("predict", device)
     model.to(dev)
     xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
     if not torch.is_floating_point(xt):

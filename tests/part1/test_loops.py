@@ -41,7 +41,7 @@ def test_course_vertical_edge_example():
 
 
 def test_data_is_offline_and_well_formed():
-    x_tr, y_tr, x_te, y_te = data.digits(size=16)
+    (x_tr, y_tr), _, (x_te, y_te) = data.digits(size=16, val_fraction=0)
     assert x_tr.shape[1:] == (1, 16, 16) and x_tr.dtype == np.float32
     assert len(x_tr) + len(x_te) == 1797 and set(np.unique(y_te)) == set(range(10))
     assert 0.0 <= x_tr.min() and x_tr.max() <= 1.0

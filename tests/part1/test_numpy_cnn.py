@@ -116,7 +116,7 @@ def test_sgd_step_matches_torch_sgd_with_momentum():
 
 
 def test_training_lowers_the_loss_and_is_deterministic():
-    x_tr, y_tr, x_te, y_te = digits()
+    (x_tr, y_tr), _, (x_te, y_te) = digits(val_fraction=0)
     x, y = x_tr[:128], y_tr[:128]
     p1, h1 = N.train(x, y, x_te[:64], y_te[:64], epochs=2, batch_size=32, progress=False)
     p2, h2 = N.train(x, y, x_te[:64], y_te[:64], epochs=2, batch_size=32, progress=False)
@@ -130,7 +130,7 @@ def test_training_lowers_the_loss_and_is_deterministic():
 
 
 def test_training_prints_one_line_per_epoch(capsys):
-    x_tr, y_tr, _, _ = digits()
+    (x_tr, y_tr), _, _ = digits(val_fraction=0)
     N.train(x_tr[:32], y_tr[:32], epochs=2, batch_size=16, optimizer="sgd", lr=0.01)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2 [##########..........]  loss ")

@@ -1,0 +1,313 @@
+"""Tasks: what :func:`cnnlib.train.fit` optimises and how it measures progress.
+
+One training loop serves every part of the book because the *task* owns what differs between
+them: how a minibatch becomes a loss, and which numbers describe how well the model does. A
+task is any object with these methods (subclass :class:`Task` to get sensible defaults):
+
+``prepare(data, device, dtype) -> tuple of tensors``
+    Check one data set (the ``train_data`` or ``val_data`` given to ``fit``) and return its
+    arrays as tensors on ``device``, all with the same first (example) axis. Floating arrays
+    take the model's ``dtype``. ``fit`` slices every tensor with the same minibatch indices.
+``loss(model, batch) -> (loss, stats)``
+    The scalar loss tensor to minimise on one minibatch (a tuple of tensors from ``prepare``,
+    or ``None`` for a task without data), and a dict of numbers describing that minibatch
+    (``{"acc": ...}``). ``fit`` averages the loss and every stat over the epoch, weighted by
+    the minibatch size, and records them as ``train_<name>``.
+``evaluate(model, data, batch_size) -> dict``
+    Metrics on a whole held-out data set, computed without gradients in ``eval`` mode. The
+    default averages ``loss`` and its stats over minibatches; a task whose metric does not
+    average (AUC, mAP) overrides it.
+``after_step(model)``
+    Called after every optimizer step (a projection, e.g. clamping pixels to [0, 1]).
+
+Four tasks cover the book: :class:`Classification` (Parts 1-2, integer labels),
+:class:`Regression` (box coordinates and landmarks, Part 3), :class:`TripletEmbedding`
+(identities, Part 4) and :class:`ImageOptimisation` (no data at all: the parameters are an
+image, Part 5). Later parts add their own (a detector's loss, say) by subclassing
+:class:`Task`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import _checks as V
+
+__all__ = ["Task", "Classification", "Regression", "TripletEmbedding", "ImageOptimisation",
+           "as_tensor"]
+
+
+def as_tensor(op: str, name: str, value, device, dtype=None) -> torch.Tensor:
+    """An array or tensor as a tensor on ``device``; floating values take ``dtype``."""
+    if isinstance(value, torch.Tensor):
+        t = value
+    elif isinstance(value, np.ndarray):
+        t = torch.from_numpy(np.ascontiguousarray(value))
+    else:
+        raise TypeError(f"{op}: {name} must be a NumPy array or a torch tensor, "
+                        f"got {type(value).__name__}")
+    if dtype is not None and t.is_floating_point():
+        t = t.to(dtype)
+    return t.to(device)
+
+
+class Task:
+    """The base task: subclasses override :meth:`loss` (and usually :meth:`prepare`).
+
+    ``fields`` names the arrays one data set holds, in order, for error messages; the base
+    :meth:`prepare` accepts a tuple or list of that many arrays with a common first axis.
+    """
+
+    name = "task"
+    fields: tuple[str, ...] = ("x", "y")
+
+    def prepare(self, data, device, dtype) -> tuple[torch.Tensor, ...]:
+        """Check ``data`` (a tuple of ``len(self.fields)`` arrays) and move it to ``device``."""
+        op = f"fit ({self.name})"
+        want = len(self.fields)
+        if not isinstance(data, (tuple, list)) or len(data) != want:
+            raise TypeError(f"{op}: data must be a tuple ({', '.join(self.fields)}) of arrays or "
+                            f"tensors, got {type(data).__name__}"
+                            + (f" of length {len(data)}" if isinstance(data, (tuple, list))
+                               else ""))
+        tensors = tuple(as_tensor(op, f, a, device, dtype) for f, a in zip(self.fields, data))
+        n = len(tensors[0]) if tensors[0].ndim else 0
+        if n == 0:
+            raise ValueError(f"{op}: data is empty (no examples)")
+        for f, t in zip(self.fields, tensors):
+            if t.ndim == 0 or len(t) != n:
+                raise ValueError(f"{op}: {self.fields[0]} has {n} examples but {f} has shape "
+                                 f"{tuple(t.shape)}; every array needs {n} along its first axis")
+        return tensors
+
+    def loss(self, model, batch):
+        raise NotImplementedError(f"{type(self).__name__} must define loss(model, batch)")
+
+    def evaluate(self, model, data, batch_size: int) -> dict[str, float]:
+        """Average ``loss`` and its stats over ``data`` in minibatches, without gradients."""
+        n = len(data[0])
+        totals: dict[str, float] = {}
+        with torch.no_grad():
+            for i in range(0, n, batch_size):
+                batch = tuple(t[i:i + batch_size] for t in data)
+                loss, stats = self.loss(model, batch)
+                m = len(batch[0])
+                for key, value in {"loss": loss, **stats}.items():
+                    totals[key] = totals.get(key, 0.0) + float(value) * m
+        return {key: value / n for key, value in totals.items()}
+
+    def after_step(self, model) -> None:
+        """Nothing by default; see the module docstring."""
+
+
+def _check_loss_fn(op, loss_fn):
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"{op}: loss_fn must be callable, got {type(loss_fn).__name__}")
+
+
+class Classification(Task):
+    """Class scores against integer labels: data ``(x, y)``, ``y`` int of shape (N,).
+
+    Loss: ``loss_fn(logits, y)``, softmax cross-entropy by default. Stats: ``acc``, the
+    fraction of examples whose largest logit is the true class. Sections 1.8 and Part 2.
+    """
+
+    name = "classification"
+
+    def __init__(self, loss_fn: Callable | None = None):
+        _check_loss_fn("Classification", loss_fn)
+        self.loss_fn = F.cross_entropy if loss_fn is None else loss_fn
+
+    def prepare(self, data, device, dtype):
+        x, y = super().prepare(data, device, dtype)
+        if not x.is_floating_point():
+            raise TypeError(f"fit (classification): images must be floating point, got {x.dtype}")
+        if y.is_floating_point() or y.dtype == torch.bool or y.ndim != 1:
+            raise TypeError(f"fit (classification): labels must be a 1-D array of integer class "
+                            f"indices, got dtype {V.dtype_name(y)} and shape {tuple(y.shape)}")
+        return x, y.long()
+
+    def loss(self, model, batch):
+        x, y = batch
+        logits = model(x)
+        loss = self.loss_fn(logits, y)
+        return loss, {"acc": (logits.detach().argmax(1) == y).float().mean()}
+
+
+class Regression(Task):
+    """Real-valued targets: data ``(x, y)``, ``y`` float of any shape (N, ...).
+
+    Loss: ``loss_fn(model(x), y)``, mean squared error by default. ``metrics`` maps a name to
+    ``fn(prediction, target) -> scalar tensor`` averaged over each minibatch, e.g. a mean IoU
+    of predicted boxes (Part 3's localizer) or a normalised landmark error.
+    """
+
+    name = "regression"
+
+    def __init__(self, loss_fn: Callable | None = None,
+                 metrics: Mapping[str, Callable] | None = None):
+        _check_loss_fn("Regression", loss_fn)
+        self.loss_fn = F.mse_loss if loss_fn is None else loss_fn
+        self.metrics = dict(metrics or {})
+        for key, fn in self.metrics.items():
+            if not callable(fn):
+                raise TypeError(f"Regression: metric {key!r} must be callable, got "
+                                f"{type(fn).__name__}")
+
+    def prepare(self, data, device, dtype):
+        x, y = super().prepare(data, device, dtype)
+        if not (x.is_floating_point() and y.is_floating_point()):
+            raise TypeError(f"fit (regression): inputs and targets must be floating point, got "
+                            f"{x.dtype} and {y.dtype}")
+        return x, y
+
+    def loss(self, model, batch):
+        x, y = batch
+        pred = model(x)
+        if pred.shape != y.shape:
+            raise ValueError(f"fit (regression): the model predicts shape {tuple(pred.shape)} "
+                             f"but the targets have shape {tuple(y.shape)}")
+        stats = {}
+        with torch.no_grad():
+            for key, fn in self.metrics.items():
+                stats[key] = fn(pred.detach(), y)
+        return self.loss_fn(pred, y), stats
+
+
+def _triplet_mining(dist: torch.Tensor, labels: torch.Tensor, margin: float, mining: str):
+    """Per-anchor (positive distance, negative distance) pairs chosen from one batch.
+
+    ``dist`` is the (N, N) matrix of embedding distances. ``'batch_hard'``: for each anchor its
+    farthest positive and nearest negative (Hermans et al., 2017). ``'semi_hard'``: the
+    nearest negative still farther than the positive (FaceNet), for every anchor-positive
+    pair, falling back to the farthest negative when none is. ``'all'``: every valid triplet.
+    """
+    same = labels[:, None] == labels[None, :]
+    eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    pos_mask, neg_mask = same & ~eye, ~same
+    big = torch.finfo(dist.dtype).max
+    if mining == "batch_hard":
+        has = pos_mask.any(1) & neg_mask.any(1)
+        d_ap = torch.where(pos_mask, dist, dist.new_tensor(-1.0)).max(1).values
+        d_an = torch.where(neg_mask, dist, dist.new_tensor(big)).min(1).values
+        return d_ap[has], d_an[has]
+    a, p = pos_mask.nonzero(as_tuple=True)
+    d_ap = dist[a, p]
+    if mining == "all":
+        n_mask = neg_mask[a]
+        d_an = dist[a][n_mask]
+        d_ap = d_ap[:, None].expand(-1, neg_mask.shape[1])[n_mask]
+        return d_ap, d_an
+    # semi-hard: the nearest negative with d(a, n) > d(a, p)
+    cand = neg_mask[a] & (dist[a] > d_ap[:, None])
+    semi = torch.where(cand, dist[a], dist.new_tensor(big)).min(1).values
+    hardest = torch.where(neg_mask[a], dist[a], dist.new_tensor(-1.0)).max(1).values
+    d_an = torch.where(cand.any(1), semi, hardest)
+    keep = neg_mask[a].any(1)
+    return d_ap[keep], d_an[keep]
+
+
+class TripletEmbedding(Task):
+    """Learn an embedding where one identity's images lie close: data ``(x, identity)``.
+
+    The model maps images to embeddings (N, D). In each minibatch, triplets (anchor, positive
+    of the same identity, negative of another) are mined from the batch itself (``mining``:
+    ``'batch_hard'``, ``'semi_hard'`` or ``'all'``), and the loss is the mean of
+
+    .. math:: \\max(d(A, P) - d(A, N) + \\alpha, 0)
+
+    with :math:`d` the squared Euclidean distance (the course's form; ``squared=False`` uses
+    the distance itself). Stats: ``active``, the fraction of mined triplets that still violate
+    the margin. Batches should hold several images per identity (sample them so). Part 4.
+    """
+
+    name = "triplet embedding"
+
+    def __init__(self, margin: float = 0.2, mining: str = "batch_hard", squared: bool = True,
+                 normalize: bool = True):
+        self.margin = V.check_number("TripletEmbedding", "margin", margin, minimum=0.0)
+        self.mining = V.check_choice("TripletEmbedding", "mining", mining,
+                                     ("batch_hard", "semi_hard", "all"))
+        self.squared = V.check_bool("TripletEmbedding", "squared", squared)
+        self.normalize = V.check_bool("TripletEmbedding", "normalize", normalize)
+
+    def prepare(self, data, device, dtype):
+        x, ids = super().prepare(data, device, dtype)
+        if ids.is_floating_point() or ids.dtype == torch.bool or ids.ndim != 1:
+            raise TypeError(f"fit (triplet embedding): identities must be a 1-D integer array, "
+                            f"got dtype {V.dtype_name(ids)} and shape {tuple(ids.shape)}")
+        return x, ids.long()
+
+    def embed(self, model, x):
+        """The model's embeddings, L2-normalised when ``normalize``."""
+        e = model(x)
+        if e.ndim != 2:
+            raise ValueError(f"fit (triplet embedding): the model must return (N, D) embeddings, "
+                             f"got shape {tuple(e.shape)}")
+        return F.normalize(e, dim=1) if self.normalize else e
+
+    def loss(self, model, batch):
+        x, ids = batch
+        e = self.embed(model, x)
+        diff = e[:, None, :] - e[None, :, :]
+        dist = (diff * diff).sum(-1)
+        if not self.squared:
+            dist = (dist + 1e-12).sqrt()
+        d_ap, d_an = _triplet_mining(dist, ids, self.margin, self.mining)
+        if d_ap.numel() == 0:
+            raise ValueError("fit (triplet embedding): a minibatch holds no valid triplet; each "
+                             "batch needs two images of one identity and one of another")
+        hinge = F.relu(d_ap - d_an + self.margin)
+        return hinge.mean(), {"active": (hinge.detach() > 0).float().mean()}
+
+
+class ImageOptimisation(Task):
+    """Optimise pixels, not weights: ``fit(image, task=ImageOptimisation(objective))``.
+
+    There is no data: ``fit`` takes the tensor to optimise (or a list of tensors) in place of
+    a model, and runs ``steps_per_epoch`` steps per epoch. ``objective(image) -> (loss,
+    stats)`` computes the cost (style transfer's :math:`J(G)`, activation maximisation's
+    negative activation). After every step the image is clamped to ``[low, high]`` (``None``
+    skips clamping, e.g. for a sigmoid parametrisation). Part 5.
+    """
+
+    name = "image optimisation"
+    fields = ()
+
+    def __init__(self, objective: Callable, low: float | None = 0.0, high: float | None = 1.0):
+        if not callable(objective):
+            raise TypeError(f"ImageOptimisation: objective must be callable, got "
+                            f"{type(objective).__name__}")
+        self.objective = objective
+        if (low is None) != (high is None):
+            raise ValueError("ImageOptimisation: give both low and high, or neither")
+        if low is not None:
+            low = V.check_number("ImageOptimisation", "low", low)
+            high = V.check_number("ImageOptimisation", "high", high)
+            if not low < high:
+                raise ValueError(f"ImageOptimisation: low must be below high, got {low}, {high}")
+        self.low, self.high = low, high
+
+    def prepare(self, data, device, dtype):
+        raise ValueError("fit (image optimisation): pass no train_data or val_data; the "
+                         "parameters are the image")
+
+    def loss(self, model, batch):
+        image = model[0] if isinstance(model, (list, tuple)) and len(model) == 1 else model
+        out = self.objective(image)
+        if isinstance(out, tuple):
+            loss, stats = out
+        else:
+            loss, stats = out, {}
+        return loss, dict(stats)
+
+    def after_step(self, model) -> None:
+        if self.low is None:
+            return
+        with torch.no_grad():
+            for t in (model if isinstance(model, (list, tuple)) else [model]):
+                t.clamp_(self.low, self.high)
