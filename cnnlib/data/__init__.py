@@ -2,10 +2,13 @@
 
 Photos come from scikit-image's bundled images (:func:`photo`), digits from
 scikit-learn's bundled 8x8 handwritten digits (:func:`digits`); :func:`split` makes
-train, validation and test splits.
+train, validation and test splits; :func:`shape_images` draws a harder ten-class problem of
+shapes on photo backgrounds that knows each object's box, mask and keypoints.
 """
 from .digits import digits
 from .photos import PHOTOS, photo
+from .shapes import SHAPES, ShapeImages, shape_images
 from .splits import Splits, split
 
-__all__ = ["photo", "PHOTOS", "digits", "split", "Splits"]
+__all__ = ["photo", "PHOTOS", "digits", "split", "Splits", "shape_images", "ShapeImages",
+           "SHAPES"]
