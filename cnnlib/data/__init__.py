@@ -3,12 +3,14 @@
 Photos come from scikit-image's bundled images (:func:`photo`), digits from
 scikit-learn's bundled 8x8 handwritten digits (:func:`digits`); :func:`split` makes
 train, validation and test splits; :func:`shape_images` draws a harder ten-class problem of
-shapes on photo backgrounds that knows each object's box, mask and keypoints.
+shapes on photo backgrounds that knows each object's box, mask and keypoints;
+:func:`image_folder` reads a reader's own images stored one folder per class.
 """
 from .digits import digits
+from .folders import IMAGE_EXTENSIONS, ImageFolder, image_folder
 from .photos import PHOTOS, photo
 from .shapes import SHAPES, ShapeImages, shape_images
 from .splits import Splits, split
 
 __all__ = ["photo", "PHOTOS", "digits", "split", "Splits", "shape_images", "ShapeImages",
-           "SHAPES"]
+           "SHAPES", "image_folder", "ImageFolder", "IMAGE_EXTENSIONS"]
