@@ -53,7 +53,7 @@ def image_folder(root, size: int | tuple[int, int] | None = None, gray: bool = F
     if size is not None:
         hw = (size, size) if V.is_int(size) else size
         if not isinstance(hw, (tuple, list)) or len(hw) != 2:
-            raise ValueError(f"image_folder: size must be an int or (height, width), got {size!r}")
+            raise TypeError(f"image_folder: size must be an int or (height, width), got {size!r}")
         hw = tuple(V.check_int("image_folder", "size", v, minimum=1) for v in hw)
     V.check_bool("image_folder", "gray", gray)
     V.check_int("image_folder", "min_per_class", min_per_class, minimum=1)
