@@ -8,8 +8,9 @@ next one. A frame is found under two keys:
 - the *explorer key*: a hash of the render function's source, and of every value it can read
   that could change its picture: its default arguments, its closure variables and the notebook
   or module globals its code names (arrays by their bytes, functions by their source,
-  recursively), together with the resolution, the library's own source files (by name, size and
-  modification time) and the versions of Python, NumPy, Matplotlib and Pillow;
+  recursively), together with the resolution, Matplotlib's settings (``rcParams``), the
+  library's own source files (by name, size and modification time) and the versions of Python,
+  NumPy, Matplotlib and Pillow;
 - the *frame key*: a hash of one combination of slider values.
 
 When any referenced value cannot be hashed reliably (an arbitrary object, a model), the explorer
@@ -293,6 +294,15 @@ def _versions() -> str:
             f"{matplotlib.__version__} pillow {PIL.__version__}")
 
 
+def _style_stamp() -> str:
+    """Matplotlib's settings (``rcParams``): a notebook that changes a font size or a style
+    changes every picture drawn after it."""
+    import matplotlib
+
+    text = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _library_stamp() -> str:
     """Names, sizes and modification times of cnnlib's source files: any edit changes it."""
     root = Path(__file__).resolve().parents[1]
@@ -371,7 +381,8 @@ def store_for(render: Callable, dpi: float, extra: Any = ()) -> FrameStore | Non
     if root is None:
         return None
     try:
-        key = fingerprint((FORMAT, _versions(), _library_stamp(), float(dpi), extra, render))
+        key = fingerprint((FORMAT, _versions(), _library_stamp(), _style_stamp(), float(dpi),
+                           extra, render))
     except (Unhashable, RecursionError):
         return None
     store = FrameStore(root / key)

@@ -128,6 +128,15 @@ def test_the_source_of_the_render_function_is_in_the_key(renders, tmp_path):
     assert len(renders) == 8
 
 
+def test_matplotlib_settings_are_in_the_key(renders):
+    import matplotlib
+
+    a = _make().frames()
+    with matplotlib.rc_context({"axes.facecolor": "#ffeeee"}):
+        b = _make().frames()
+    assert a != b and len(renders) == 8
+
+
 def test_unhashable_globals_turn_the_cache_off(renders, frame_cache):
     class Thing:
         scale = 1.0
