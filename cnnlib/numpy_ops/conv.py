@@ -273,9 +273,13 @@ _DOCS = {
         The filters, in the input's dtype.
     bias : array (C_out,) or None
         Added to every output position of its channel.
-    stride, padding, dilation : int or tuple of {nd} ints
-        One value, or one per spatial axis ({axes}). ``padding`` may also be ``'valid'``
-        (none) or ``'same'`` (stride 1 only; the output keeps the input's size).
+    stride : int or tuple of {nd} ints
+        Step between neighbouring windows, one value or one per spatial axis ({axes}).
+    padding : int, tuple of {nd} ints, 'valid' or 'same'
+        Zeros added on both sides of each spatial axis; ``'valid'`` adds none and
+        ``'same'`` (stride 1 only) as many as keep the input's size.
+    dilation : int or tuple of {nd} ints
+        Spacing between the filter's taps (1: next to each other).
     groups : int
         Splits the channels into ``groups`` independent convolutions.
 
@@ -298,8 +302,14 @@ _DOCS = {
     ----------
     grad_output : array {z}
         Gradient of a loss with respect to the forward's result (same shape and dtype).
-    input, weight, bias, stride, padding, dilation, groups
-        The forward's own arguments (see :func:`conv{nd}d`).
+    input : array {x} or {x1}
+        The forward's input.
+    weight : array {w}
+        The forward's filters.
+    bias : array (C_out,) or None
+        The forward's bias.
+    stride, padding, dilation, groups
+        As in :func:`conv{nd}d`.
 
     Returns
     -------
@@ -324,12 +334,18 @@ _DOCS = {
         Laid out as for the :func:`conv{nd}d` it is the adjoint of, in the input's dtype.
     bias : array (C_out,) or None
         Added to every output position of its channel.
-    stride, padding, output_padding, dilation : int or tuple of {nd} ints
-        One value, or one per spatial axis ({axes}). ``output_padding`` (smaller than the
-        stride or the dilation) adds positions at the end of an axis, to pick one of the
-        sizes a strided convolution maps to the same output size.
+    stride : int or tuple of {nd} ints
+        The stride of the convolution this is the adjoint of: ``s - 1`` zeros go between
+        neighbouring input values. One value or one per spatial axis ({axes}).
+    padding : int or tuple of {nd} ints
+        That convolution's padding: ``p`` positions come off each side of the output.
+    output_padding : int or tuple of {nd} ints
+        Positions added at the end of each axis (fewer than the stride or the dilation),
+        to choose among the input sizes a strided convolution maps to one output size.
     groups : int
         Splits the channels into ``groups`` independent transposed convolutions.
+    dilation : int or tuple of {nd} ints
+        Spacing between the filter's taps.
 
     Returns
     -------
@@ -349,8 +365,14 @@ _DOCS = {
     ----------
     grad_output : array {z}
         Gradient of a loss with respect to the forward's result (same shape and dtype).
-    input, weight, bias, stride, padding, output_padding, groups, dilation
-        The forward's own arguments (see :func:`conv_transpose{nd}d`).
+    input : array {x} or {x1}
+        The forward's input.
+    weight : array {wt}
+        The forward's filters.
+    bias : array (C_out,) or None
+        The forward's bias.
+    stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose{nd}d`.
 
     Returns
     -------
