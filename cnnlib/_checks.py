@@ -474,6 +474,10 @@ def linear_args(op: str, input, weight, bias, kind: str) -> None:
     if input.shape[-1] != weight.shape[-1]:
         raise ValueError(f"{op}: input has {input.shape[-1]} features but weight expects "
                          f"{weight.shape[-1]} (weight shape {tuple(weight.shape)})")
+    if bias is not None and weight.ndim == 1 and input.ndim == 2:
+        raise ValueError(f"{op}: a 1-D weight with a bias needs input of 1 or at least 3 "
+                         f"dimensions (torch rejects a 2-D input here), got input shape "
+                         f"{tuple(input.shape)}")
     if bias is not None and weight.ndim == 2 and bias.ndim == 1 and \
             bias.shape[0] != weight.shape[0]:
         raise ValueError(f"{op}: bias has {bias.shape[0]} elements, weight has "

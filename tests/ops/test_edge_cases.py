@@ -143,15 +143,30 @@ def test_other_dtypes(op, dtype):
     check()
 
 
+def _padded(kwargs):
+    """Whether a convolution's arguments add padding (``'same'`` or any nonzero amount)."""
+    padding = kwargs.get("padding", 0)
+    if isinstance(padding, str):
+        return padding == "same"
+    return any(p != 0 for p in np.atleast_1d(padding))
+
+
 @pytest.mark.parametrize("op", OPS, ids=repr)
 def test_nan_and_infinities(op):
-    """NaN, inf and -inf in the floating arguments propagate as they do in torch."""
+    """NaN, inf and -inf in the floating arguments propagate as they do in torch.
+
+    A non-finite weight of a padded convolution is left out: whether it meets the padding
+    zeros (0 * nan = nan) depends on which of its kernels torch picks, so torch itself
+    answers both ways.
+    """
     @settings(max_examples=NONFINITE_EXAMPLES)
     @given(op.samples, st.data())
     def check(sample, data):
         args = list(sample.args)
         for i, a in enumerate(sample.args):
             if not any(a is d for d in data_arrays(op, sample.args)) or not a.size:
+                continue
+            if i > 0 and op.name.startswith("conv") and _padded(sample.kwargs):
                 continue
             a = a.copy()
             flat = a.reshape(-1)

@@ -191,7 +191,7 @@ def test_learn_filter_validation():
                     ({"lr": -1}, "lr must lie in"), ({"lr": float("nan")}, "lr must be finite"),
                     ({"momentum": 1.0}, r"momentum must lie in \[0, 1\)"),
                     ({"momentum": -0.5}, "momentum must lie in"), ({"seed": -1}, "seed must be"),
-                    ({"f": 9}, "larger than the image")]:
+                    ({"f": 9}, "f=9 is larger than the image")]:
         with pytest.raises(ValueError, match=f"learn_filter: {msg}"):
             edges.learn_filter(img, ok, **kw)
     for kw, msg in [({"f": 2.0}, "f must be an int"), ({"steps": True}, "steps must be an int"),
