@@ -191,20 +191,13 @@ def _conv_deviations(nd):
 
 def _conv_known_bugs(nd, transposed):
     """Bugs of the NumPy convolutions (numpy_ops/conv.py and its fast kernel, the conv branch's)."""
-    def empty_batch(args, kwargs):
-        x = args[0]
-        return isinstance(x, np.ndarray) and x.ndim == nd + 2 and x.shape[0] == 0 and \
-            0 not in x.shape[1:]
-
     def non_finite(*positions):
         def applies(args, kwargs):
             return any(isinstance(args[i], np.ndarray) and args[i].dtype.kind == "f"
                        and not np.isfinite(args[i]).all() for i in positions)
         return applies
 
-    bugs = [KnownBug("an empty batch: the fast kernel cuts it into no blocks and fails (an "
-                     "IndexError or a reshape error)", "numpy", empty_batch),
-            KnownBug("NaN or infinity in the input or the weight: the fast kernel's backward "
+    bugs = [KnownBug("NaN or infinity in the input or the weight: the fast kernel's backward "
                      "multiplies them by the zeros of its thrown-away columns, and the gather "
                      "form of the adjoint multiplies the weight by the zeros it stuffs in, so "
                      "NaN spreads to gradients torch leaves finite", "numpy", non_finite(0, 1),
