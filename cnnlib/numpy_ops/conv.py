@@ -160,11 +160,13 @@ def use_kernel(name: str):
         KERNEL = previous
 
 
-def _kernel() -> _Kernel:
+def _kernel(x: np.ndarray) -> _Kernel:
+    """The chosen kernel for the batch ``x``; an empty batch takes the readable core, which
+    needs no blocks to cut it into."""
     if KERNEL not in _KERNELS:
         raise ValueError(f"cnnlib.numpy_ops.conv.KERNEL must be 'fast' or 'reference', "
                          f"got {KERNEL!r}")
-    return _KERNELS[KERNEL]
+    return _KERNELS["reference" if x.shape[0] == 0 else KERNEL]
 
 
 # --- checks, batching and bias around the kernel, shared by every public op ----------------------
@@ -188,7 +190,7 @@ def _bias_grad(gy, bias, nd: int):
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     a = V.conv_args(op, nd, input, weight, bias, stride, padding, dilation, groups, "numpy")
     xp = _pad(_batch(input, a.batched), a.pad_left, a.pad_right)
-    out = _kernel().correlate(xp, weight, a.stride, a.dilation, a.groups, a.spatial_out)
+    out = _kernel(xp).correlate(xp, weight, a.stride, a.dilation, a.groups, a.spatial_out)
     return _unbatch(_add_bias(out, bias, nd), a.batched)
 
 
@@ -197,8 +199,8 @@ def _conv_backward(op, nd, grad_output, input, weight, bias, stride, padding, di
     lead = input.shape[:1] if a.batched else ()
     V.check_grad_output(op, grad_output, lead + (weight.shape[0],) + a.spatial_out, input,
                         "numpy")
-    kernel = _kernel()
     x, gy = _batch(input, a.batched), _batch(grad_output, a.batched)
+    kernel = _kernel(x)
     grad_input = kernel.adjoint(gy, weight, a.stride, a.pad_left, a.dilation, a.groups,
                                 a.spatial_in)
     grad_weight = kernel.weight_grad(_pad(x, a.pad_left, a.pad_right), gy, a.kernel, a.stride,
@@ -210,7 +212,8 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
                     dilation):
     a = V.conv_transpose_args(op, nd, input, weight, bias, stride, padding, output_padding,
                               groups, dilation, "numpy")
-    out = _kernel().adjoint(_batch(input, a.batched), weight, a.stride, a.padding, a.dilation,
+    x = _batch(input, a.batched)
+    out = _kernel(x).adjoint(x, weight, a.stride, a.padding, a.dilation,
                             a.groups, a.spatial_out)
     return _unbatch(_add_bias(out, bias, nd), a.batched)
 
@@ -221,8 +224,8 @@ def _conv_transpose_backward(op, nd, grad_output, input, weight, bias, stride, p
                               groups, dilation, "numpy")
     lead = input.shape[:1] if a.batched else ()
     V.check_grad_output(op, grad_output, lead + (a.c_out,) + a.spatial_out, input, "numpy")
-    kernel = _kernel()
     x, gy = _batch(input, a.batched), _batch(grad_output, a.batched)
+    kernel = _kernel(x)
     gy_padded = _pad(gy, a.padding, a.padding)
     # conv_transpose(x, W) is the adjoint of conv(., W) (C_out -> C_in channels), so its own
     # adjoint is that very convolution, with W used as it is.

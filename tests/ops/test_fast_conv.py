@@ -106,12 +106,14 @@ def test_a_small_budget_cuts_the_patch_matrix_into_one_row_bands():
 
 
 def test_the_switch_chooses_the_kernel_and_restores_it():
+    batch, empty = np.ones((2, 1, 4, 4)), np.ones((0, 1, 4, 4))
     assert conv.KERNEL == "fast"
-    assert conv._kernel().correlate is _fast_conv.correlate
+    assert conv._kernel(batch).correlate is _fast_conv.correlate
+    assert conv._kernel(empty).correlate is conv._correlate     # nothing to cut into blocks
     with conv.use_kernel("reference"):
-        assert conv._kernel().correlate is conv._correlate
+        assert conv._kernel(batch).correlate is conv._correlate
         with conv.use_kernel("fast"):
-            assert conv._kernel().adjoint is _fast_conv.adjoint
+            assert conv._kernel(batch).adjoint is _fast_conv.adjoint
         assert conv.KERNEL == "reference"
     assert conv.KERNEL == "fast"
     with pytest.raises(RuntimeError), conv.use_kernel("reference"):
