@@ -105,6 +105,7 @@ notebooks: env
 
 bench: env
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.runall
 
 clean:
 	rm -rf _build $(VENDOR) .pytest_cache .hypothesis

@@ -37,11 +37,7 @@ OP_MODULES = sorted({inspect.getmodule(getattr(ns, name)).__name__
                      for ns in (numpy_ops, torch_ops) for name in ns.__all__})
 
 
-@pytest.mark.parametrize("module", [
-    pytest.param(m, marks=pytest.mark.xfail(
-        reason="numpy_ops/conv.py still generates its ops in a loop; the conv branch writes them "
-               "out (remove this mark when it lands)")) if m == "cnnlib.numpy_ops.conv" else m
-    for m in OP_MODULES])
+@pytest.mark.parametrize("module", OP_MODULES)
 def test_public_ops_are_written_out(module):
     """Each public op is a ``def`` in its own module, not generated into ``globals()``: the name
     a reader greps for, and the signature tools show, are in the source."""
