@@ -1,10 +1,20 @@
-"""Argument checks shared by :mod:`cnnlib.numpy_ops` and :mod:`cnnlib.torch_ops`.
+"""Every argument check of cnnlib, in one place.
 
-Both namespaces validate at their public boundary with these helpers, so a
-reader gets the same ``ValueError`` or ``TypeError`` from the NumPy reference
-and from its PyTorch twin, and never an ``IndexError`` from deep inside an
-array library. The helpers only look at shapes, dtypes and Python values, so
-they work for NumPy arrays and torch tensors alike.
+The public functions of every module (the NumPy reference, its PyTorch twin, the models,
+the section helpers, the training loop, the data) check their arguments with these
+helpers, so a reader gets the same errors everywhere and never an ``IndexError`` from
+deep inside an array library:
+
+- ``TypeError`` for a wrong type (a list where an array belongs, a float where an int
+  belongs, an integer array where a float array belongs);
+- ``ValueError`` for a wrong value (a negative stride, mismatched channels, a kernel
+  larger than its padded input);
+- every message starts with the function's name and names the argument, e.g.
+  ``conv2d: weight expects 3 input channels per group, input has 4 (groups=1)``.
+
+The helpers only look at shapes, dtypes and Python values, so they serve NumPy arrays
+(``kind="numpy"``) and torch tensors (``kind="torch"``) alike. Output sizes come from
+:mod:`cnnlib.shapes`, the one source of those formulas.
 """
 
 from __future__ import annotations
@@ -13,25 +23,20 @@ import numbers
 from dataclasses import dataclass
 from typing import Sequence
 
+from . import shapes
+
 NUMPY_FLOAT_DTYPES = ("float32", "float64")
 
 
-def _kind_of(x) -> str:
-    """Return ``"numpy"``, ``"torch"`` or ``"other"`` for an array-like."""
-    mod = type(x).__module__
-    if mod == "numpy":
-        return "numpy"
-    if mod.startswith("torch"):
-        return "torch"
-    return "other"
-
+# --- arrays and dtypes ---------------------------------------------------------------------------
 
 def check_array(op: str, name: str, x, kind: str, ndims: Sequence[int] | None = None,
                 floating: bool = True):
-    """Check that ``x`` is an array of the namespace ``kind`` ("numpy" or "torch").
+    """Check that ``x`` is an array of the namespace ``kind`` (``"numpy"`` or ``"torch"``).
 
-    Raises ``TypeError`` for the wrong type or a non-floating dtype and
-    ``ValueError`` for an ndim outside ``ndims``.
+    ``TypeError`` for the wrong type, or, with ``floating``, for a dtype other than
+    float32/float64 (NumPy) or a floating dtype (torch); ``ValueError`` for an ndim
+    outside ``ndims``. Returns ``x``.
     """
     if kind == "numpy":
         import numpy as np
@@ -47,8 +52,7 @@ def check_array(op: str, name: str, x, kind: str, ndims: Sequence[int] | None = 
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{op}: {name} must be a torch.Tensor, got {type(x).__name__}")
         if floating and not x.is_floating_point():
-            raise TypeError(
-                f"{op}: {name} must have a floating dtype, got {str(x.dtype).replace('torch.', '')}")
+            raise TypeError(f"{op}: {name} must have a floating dtype, got {dtype_name(x)}")
     if ndims is not None and x.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(
@@ -57,11 +61,13 @@ def check_array(op: str, name: str, x, kind: str, ndims: Sequence[int] | None = 
 
 
 def dtype_name(x) -> str:
+    """``x``'s dtype as a short name (``float32``), for NumPy arrays and torch tensors alike."""
     return str(x.dtype).replace("torch.", "")
 
 
 def check_same_dtype(op: str, **arrays):
-    """All non-None arrays share one dtype (and, for tensors, one device)."""
+    """All non-None arrays share one dtype (``TypeError``) and, for tensors, one device
+    (``ValueError``)."""
     present = {k: v for k, v in arrays.items() if v is not None}
     names = list(present)
     first = present[names[0]]
@@ -76,12 +82,50 @@ def check_same_dtype(op: str, **arrays):
                 f"{op}: {other} is on {dev_b} but {names[0]} is on {dev_a}; they must match")
 
 
+def check_float_dtype(op: str, name: str, dtype, kind: str):
+    """A dtype argument: float32 or float64 for NumPy (returned as ``np.dtype``), a floating
+    ``torch.dtype`` for torch. ``TypeError`` otherwise."""
+    if kind == "numpy":
+        import numpy as np
+
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            dt = None
+        if dt is None or dt.name not in NUMPY_FLOAT_DTYPES:
+            raise TypeError(f"{op}: {name} must be float32 or float64, got {dtype!r}")
+        return dt
+    import torch
+
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"{op}: {name} must be a floating torch.dtype, got {dtype!r}")
+    return dtype
+
+
+def check_nonempty(op: str, name: str, x, batched: bool):
+    """``ValueError`` if an axis of ``x`` other than the batch axis (axis 0 when ``batched``)
+    has size 0: a convolution or pooling over an empty channel or spatial axis has nothing to
+    compute (torch rejects most such inputs and returns odd shapes for the others)."""
+    if 0 in tuple(x.shape[1:] if batched else x.shape):
+        where = "only the batch axis may be empty" if batched else "no axis may be empty"
+        raise ValueError(f"{op}: {name} has shape {tuple(x.shape)}; {where}")
+
+
+def check_grad_output(op: str, grad_output, expected_shape, like, kind: str):
+    """``grad_output`` is an array of ``kind`` with the forward output's shape and the dtype of
+    ``like`` (the forward's input)."""
+    check_array(op, "grad_output", grad_output, kind)
+    if tuple(grad_output.shape) != tuple(expected_shape):
+        raise ValueError(f"{op}: grad_output has shape {tuple(grad_output.shape)}, the forward "
+                         f"output has shape {tuple(expected_shape)}")
+    check_same_dtype(op, input=like, grad_output=grad_output)
+
+
+# --- Python values -------------------------------------------------------------------------------
+
 def is_int(v) -> bool:
     """True for Python and NumPy integers, False for ``bool`` (which Python counts as an int)."""
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-_is_int = is_int
 
 
 def check_int(op: str, name: str, value, minimum: int | None = None,
@@ -129,31 +173,26 @@ def check_bool(op: str, name: str, value) -> bool:
 
 def check_choice(op: str, name: str, value, choices):
     """``ValueError`` unless ``value`` is one of ``choices``."""
-    if value not in tuple(choices):
+    try:
+        known = bool(value in tuple(choices))
+    except (TypeError, ValueError, RuntimeError):   # an array compared elementwise, say
+        known = False
+    if not known:
         listed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{op}: {name} must be one of {listed}; got {value!r}")
     return value
 
 
-def check_grad_output(op: str, grad_output, expected_shape, like, kind: str):
-    """``grad_output`` is an array of ``kind`` with the forward output's shape and ``like``'s dtype."""
-    check_array(op, "grad_output", grad_output, kind)
-    if tuple(grad_output.shape) != tuple(expected_shape):
-        raise ValueError(f"{op}: grad_output has shape {tuple(grad_output.shape)}, the forward "
-                         f"output has shape {tuple(expected_shape)}")
-    check_same_dtype(op, input=like, grad_output=grad_output)
-
-
 def int_tuple(op: str, name: str, value, n: int, minimum: int | None = None) -> tuple[int, ...]:
-    """Expand an int or a length-``n`` sequence of ints to a tuple of ``n`` ints.
+    """Expand an int or a length-``n`` (or length-1) sequence of ints to a tuple of ``n`` ints.
 
     ``minimum`` is the smallest allowed value (1 for strides, 0 for paddings).
     """
-    if _is_int(value):
+    if is_int(value):
         out = (int(value),) * n
-    elif isinstance(value, (tuple, list)) and len(value) == n and all(_is_int(v) for v in value):
+    elif isinstance(value, (tuple, list)) and len(value) == n and all(is_int(v) for v in value):
         out = tuple(int(v) for v in value)
-    elif isinstance(value, (tuple, list)) and len(value) == 1 and _is_int(value[0]):
+    elif isinstance(value, (tuple, list)) and len(value) == 1 and is_int(value[0]):
         out = (int(value[0]),) * n
     else:
         raise TypeError(
@@ -164,37 +203,18 @@ def int_tuple(op: str, name: str, value, n: int, minimum: int | None = None) -> 
     return out
 
 
-def positive_int(op: str, name: str, value) -> int:
-    if not _is_int(value):
-        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {value}")
-    return int(value)
+def check_dim(op: str, dim, ndim: int) -> int:
+    """A dimension index into an ``ndim``-D array (negative counts from the end; a 0-D array
+    takes 0 or -1, as in torch), returned non-negative."""
+    if not is_int(dim):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+    if not lo <= dim <= hi:
+        raise ValueError(f"{op}: dim={dim} is out of range for a {ndim}-D input")
+    return dim % max(ndim, 1)
 
 
-def output_length(op: str, n: int, f: int, p_total: int, s: int, d: int,
-                  ceil_mode: bool = False, p_left: int | None = None) -> int:
-    """One spatial output length, torch's rule, with a clear error when it is < 1.
-
-    ``p_total`` is the padding added on both sides together; with ``ceil_mode``
-    the last window must start inside the input or the left padding
-    (``p_left``), as in PyTorch's pooling.
-    """
-    span = d * (f - 1) + 1
-    room = n + p_total - span
-    if room < 0 and not (ceil_mode and room + s - 1 >= 0):
-        raise ValueError(
-            f"{op}: the (dilated) kernel spans {span} but the padded input has size "
-            f"{n + p_total} (input {n}, padding {p_total}); the kernel cannot be larger "
-            f"than the padded input")
-    if ceil_mode:
-        out = (room + s - 1) // s + 1
-        if p_left is not None and (out - 1) * s >= n + p_left:
-            out -= 1
-    else:
-        out = room // s + 1
-    return out
-
+# --- convolutions --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ConvArgs:
@@ -211,30 +231,41 @@ class ConvArgs:
     spatial_out: tuple[int, ...]
 
 
-def conv_args(op: str, nd: int, input, weight, bias, stride, padding, dilation, groups,
-              kind: str) -> ConvArgs:
-    """Validate the arguments of ``conv{nd}d`` exactly as torch.nn.functional does."""
+def _conv_arrays(op: str, nd: int, input, weight, bias, groups, kind: str):
+    """What ``conv_args`` and ``conv_transpose_args`` check alike: the arrays, their dtypes, groups.
+
+    Returns ``(batched, c_in, spatial, kernel, groups)``.
+    """
     check_array(op, "input", input, kind, ndims=(nd + 1, nd + 2))
     check_array(op, "weight", weight, kind, ndims=(nd + 2,))
     if bias is not None:
         check_array(op, "bias", bias, kind, ndims=(1,))
     check_same_dtype(op, input=input, weight=weight, bias=bias)
-    groups = positive_int(op, "groups", groups)
+    groups = check_int(op, "groups", groups, minimum=1)
+    batched = input.ndim == nd + 2
+    check_nonempty(op, "input", input, batched)
+    if 0 in tuple(weight.shape):
+        raise ValueError(f"{op}: weight has shape {tuple(weight.shape)}; every axis of the "
+                         f"weight needs at least one element")
+    c_in = int(input.shape[1] if batched else input.shape[0])
+    spatial = tuple(int(v) for v in input.shape[-nd:])
+    kernel = tuple(int(v) for v in weight.shape[2:])
+    if c_in % groups:
+        raise ValueError(f"{op}: input has {c_in} channels, not divisible by groups={groups}")
+    return batched, c_in, spatial, kernel, groups
+
+
+def conv_args(op: str, nd: int, input, weight, bias, stride, padding, dilation, groups,
+              kind: str) -> ConvArgs:
+    """Validate the arguments of ``conv{nd}d`` as ``torch.nn.functional`` does."""
+    batched, c_in, spatial, kernel, groups = _conv_arrays(op, nd, input, weight, bias, groups,
+                                                          kind)
     stride_t = int_tuple(op, "stride", stride, nd, minimum=1)
     dilation_t = int_tuple(op, "dilation", dilation, nd, minimum=1)
-    batched = input.ndim == nd + 2
-    c_in = input.shape[1] if batched else input.shape[0]
-    spatial = tuple(int(v) for v in input.shape[-nd:])
     c_out, c_per_group = int(weight.shape[0]), int(weight.shape[1])
-    kernel = tuple(int(v) for v in weight.shape[2:])
-    if any(k < 1 for k in kernel):
-        raise ValueError(f"{op}: weight has an empty spatial size {kernel}")
     if c_out % groups:
         raise ValueError(
             f"{op}: weight has {c_out} output channels, not divisible by groups={groups}")
-    if c_in % groups:
-        raise ValueError(
-            f"{op}: input has {c_in} channels, not divisible by groups={groups}")
     if c_per_group * groups != c_in:
         raise ValueError(
             f"{op}: weight expects {c_per_group} input channels per group, input has "
@@ -243,29 +274,27 @@ def conv_args(op: str, nd: int, input, weight, bias, stride, padding, dilation, 
         raise ValueError(
             f"{op}: bias has {bias.shape[0]} elements but weight has {c_out} output channels")
     if isinstance(padding, str):
+        check_choice(op, "padding", padding, ("valid", "same"))
         if padding == "valid":
             left = right = (0,) * nd
-        elif padding == "same":
+        else:
             if any(s != 1 for s in stride_t):
                 raise ValueError(
                     f"{op}: padding='same' is not supported for strided convolutions "
                     f"(stride={stride!r})")
-            totals = [d * (k - 1) for d, k in zip(dilation_t, kernel)]
-            left = tuple(t // 2 for t in totals)
-            right = tuple(t - t // 2 for t in totals)
-        else:
-            raise ValueError(
-                f"{op}: padding must be 'valid', 'same', an int or a tuple, got {padding!r}")
+            left, right = zip(*(shapes.same_padding(k, d) for k, d in zip(kernel, dilation_t)))
     else:
         left = right = int_tuple(op, "padding", padding, nd, minimum=0)
-    out = tuple(
-        output_length(op, n, k, pl + pr, s, d)
-        for n, k, pl, pr, s, d in zip(spatial, kernel, left, right, stride_t, dilation_t))
-    return ConvArgs(batched, spatial, kernel, stride_t, left, right, dilation_t, groups, out)
+    out = tuple(shapes._output_length(op, n, k, pl, pr, s, d) for n, k, pl, pr, s, d in
+                zip(spatial, kernel, left, right, stride_t, dilation_t))
+    return ConvArgs(batched, spatial, kernel, stride_t, tuple(left), tuple(right), dilation_t,
+                    groups, out)
 
 
 @dataclass(frozen=True)
 class ConvTransposeArgs:
+    """Normalised arguments of an N-d transposed convolution."""
+
     batched: bool
     spatial_in: tuple[int, ...]
     kernel: tuple[int, ...]
@@ -280,52 +309,32 @@ class ConvTransposeArgs:
 
 def conv_transpose_args(op: str, nd: int, input, weight, bias, stride, padding, output_padding,
                         groups, dilation, kind: str) -> ConvTransposeArgs:
-    """Validate the arguments of ``conv_transpose{nd}d`` as torch.nn.functional does."""
-    check_array(op, "input", input, kind, ndims=(nd + 1, nd + 2))
-    check_array(op, "weight", weight, kind, ndims=(nd + 2,))
-    if bias is not None:
-        check_array(op, "bias", bias, kind, ndims=(1,))
-    check_same_dtype(op, input=input, weight=weight, bias=bias)
-    groups = positive_int(op, "groups", groups)
-    if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
+    """Validate the arguments of ``conv_transpose{nd}d`` as ``torch.nn.functional`` does."""
+    batched, c_in, spatial, kernel, groups = _conv_arrays(op, nd, input, weight, bias, groups,
+                                                          kind)
     stride_t = int_tuple(op, "stride", stride, nd, minimum=1)
     padding_t = int_tuple(op, "padding", padding, nd, minimum=0)
     outpad_t = int_tuple(op, "output_padding", output_padding, nd, minimum=0)
     dilation_t = int_tuple(op, "dilation", dilation, nd, minimum=1)
-    batched = input.ndim == nd + 2
-    c_in = input.shape[1] if batched else input.shape[0]
-    spatial = tuple(int(v) for v in input.shape[-nd:])
-    kernel = tuple(int(v) for v in weight.shape[2:])
-    if any(k < 1 for k in kernel):
-        raise ValueError(f"{op}: weight has an empty spatial size {kernel}")
     if weight.shape[0] != c_in:
         raise ValueError(
             f"{op}: weight expects {weight.shape[0]} input channels, input has {c_in}")
-    if c_in % groups:
-        raise ValueError(
-            f"{op}: input has {c_in} channels, not divisible by groups={groups}")
     c_out = int(weight.shape[1]) * groups
     if bias is not None and bias.shape[0] != c_out:
         raise ValueError(
             f"{op}: bias has {bias.shape[0]} elements but the output has {c_out} channels")
-    for op_, s, d in zip(outpad_t, stride_t, dilation_t):
-        if op_ >= s and op_ >= d:
-            raise ValueError(
-                f"{op}: output_padding must be smaller than stride or dilation, got "
-                f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}")
-    out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
-                zip(spatial, stride_t, padding_t, dilation_t, kernel, outpad_t))
-    if any(o < 1 for o in out):
-        raise ValueError(
-            f"{op}: the output would have size {out}; padding={padding!r} is too large "
-            f"for input size {spatial}")
+    out = tuple(shapes._transposed_length(op, n, k, p, s, d, o) for n, k, p, s, d, o in
+                zip(spatial, kernel, padding_t, stride_t, dilation_t, outpad_t))
     return ConvTransposeArgs(batched, spatial, kernel, stride_t, padding_t, outpad_t,
                              dilation_t, groups, c_out, out)
 
 
+# --- pooling -------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class PoolArgs:
+    """Normalised arguments of an N-d max or average pooling."""
+
     batched: bool
     spatial_in: tuple[int, ...]
     kernel: tuple[int, ...]
@@ -339,6 +348,8 @@ def pool_args(op: str, nd: int, input, kernel_size, stride, padding, dilation, c
               kind: str, max_pool: bool) -> PoolArgs:
     """Validate the arguments of ``max_pool{nd}d`` / ``avg_pool{nd}d`` as torch does."""
     check_array(op, "input", input, kind, ndims=(nd + 1, nd + 2))
+    batched = input.ndim == nd + 2
+    check_nonempty(op, "input", input, batched)
     kernel = int_tuple(op, "kernel_size", kernel_size, nd, minimum=1)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         stride_t = kernel
@@ -346,24 +357,27 @@ def pool_args(op: str, nd: int, input, kernel_size, stride, padding, dilation, c
         stride_t = int_tuple(op, "stride", stride, nd, minimum=1)
     padding_t = int_tuple(op, "padding", padding, nd, minimum=0)
     dilation_t = int_tuple(op, "dilation", dilation, nd, minimum=1)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
-    for k, p in zip(kernel, padding_t):
-        if p > k // 2:
-            raise ValueError(
-                f"{op}: padding={padding!r} must be at most half of kernel_size="
-                f"{kernel_size!r}")
-    batched = input.ndim == nd + 2
+    check_bool(op, "ceil_mode", ceil_mode)
+    if any(p > k // 2 for k, p in zip(kernel, padding_t)):
+        raise ValueError(f"{op}: padding={padding!r} must be at most half of kernel_size="
+                         f"{kernel_size!r}")
     spatial = tuple(int(v) for v in input.shape[-nd:])
     if not max_pool and nd == 3 and any(n < k for n, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (alone among the pools) wants the unpadded input to fit the kernel.
         raise ValueError(f"{op}: input spatial size {spatial} is smaller than kernel_size "
                          f"{kernel}")
-    out = tuple(
-        output_length(op, n, k, 2 * p, s, d, ceil_mode=ceil_mode, p_left=p)
-        for n, k, p, s, d in zip(spatial, kernel, padding_t, stride_t, dilation_t))
-    if any(o < 1 for o in out):
-        raise ValueError(f"{op}: the output would have size {out}, which is too small")
+    out = tuple(shapes._output_length(op, n, k, p, p, s, d, ceil_mode) for n, k, p, s, d in
+                zip(spatial, kernel, padding_t, stride_t, dilation_t))
+    if max_pool:
+        for axis, (n, k, p, s, d, m) in enumerate(zip(spatial, kernel, padding_t, stride_t,
+                                                     dilation_t, out)):
+            empty = [o for o in range(m) if not any(p <= o * s + i * d < p + n for i in range(k))]
+            if empty:
+                # torch answers -inf there, with an index outside the input.
+                raise ValueError(
+                    f"{op}: with kernel_size={kernel_size!r}, dilation={dilation!r} and "
+                    f"padding={padding!r}, window {empty[0]} along spatial axis {axis} covers "
+                    f"only padding and none of the input's {n} values")
     return PoolArgs(batched, spatial, kernel, stride_t, padding_t, dilation_t, out)
 
 
@@ -379,21 +393,26 @@ def avg_pool_args(op: str, nd: int, input, kernel_size, stride, padding, ceil_mo
     """Validate the arguments of ``avg_pool{nd}d`` (and its backward)."""
     a = pool_args(op, nd, input, kernel_size, stride, padding, 1, ceil_mode, kind,
                   max_pool=False)
-    if not isinstance(count_include_pad, bool):
-        raise TypeError(f"{op}: count_include_pad must be a bool, got {count_include_pad!r}")
+    check_bool(op, "count_include_pad", count_include_pad)
     if divisor_override is not None:
-        if not _is_int(divisor_override):
-            raise TypeError(f"{op}: divisor_override must be an int or None, "
-                            f"got {divisor_override!r}")
-        if divisor_override == 0:
+        if check_int(op, "divisor_override", divisor_override) == 0:
             raise ValueError(f"{op}: divisor_override must not be zero")
     return a
 
 
-def pad_args(op: str, input, pad, mode: str, kind: str) -> list[tuple[int, int]]:
-    """Validate ``pad(input, pad, mode)`` and return (left, right) per padded dim, last first."""
+# --- padding, linear, softmax cross-entropy ------------------------------------------------------
+
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad_args(op: str, input, pad, mode: str, kind: str, value=None) -> list[tuple[int, int]]:
+    """Validate ``pad(input, pad, mode, value)``; return (left, right) per padded dim, last first.
+
+    Any dtype pads with ``mode='constant'``; the other modes copy values around and,
+    as in torch, take no bool input and no ``value``.
+    """
     check_array(op, "input", input, kind, floating=False)
-    if not isinstance(pad, (tuple, list)) or not all(_is_int(v) for v in pad):
+    if not isinstance(pad, (tuple, list)) or not all(is_int(v) for v in pad):
         raise TypeError(f"{op}: pad must be a tuple of ints, got {pad!r}")
     if len(pad) % 2:
         raise ValueError(f"{op}: pad must have an even length, got {len(pad)}")
@@ -401,37 +420,45 @@ def pad_args(op: str, input, pad, mode: str, kind: str) -> list[tuple[int, int]]
         raise ValueError(
             f"{op}: pad has {len(pad) // 2} (left, right) pairs but input has only "
             f"{input.ndim} dimensions")
-    if mode not in ("constant", "reflect", "replicate", "circular"):
-        raise ValueError(
-            f"{op}: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    check_choice(op, "mode", mode, PAD_MODES)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Number)):
+        raise TypeError(f"{op}: value must be a number or None, got {value!r}")
     pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]
-    if mode != "constant":
-        npairs = len(pairs)
-        if npairs not in (1, 2, 3) or input.ndim not in (npairs + 1, npairs + 2):
-            raise ValueError(
-                f"{op}: mode={mode!r} pads the last 1, 2 or 3 dimensions of a (batched) "
-                f"input: {npairs} pairs need a {npairs + 1}-D or {npairs + 2}-D input, got "
-                f"{input.ndim}-D")
-        for i, (lo, hi) in enumerate(pairs):
-            size = input.shape[input.ndim - 1 - i]
-            if mode == "reflect" and (lo >= size or hi >= size):
-                raise ValueError(
-                    f"{op}: reflect padding must be smaller than the dimension it pads: "
-                    f"pad {(lo, hi)} on a dimension of size {size}")
-            if mode == "circular" and (lo > size or hi > size):
-                raise ValueError(
-                    f"{op}: circular padding must be at most the dimension it pads: "
-                    f"pad {(lo, hi)} on a dimension of size {size}")
     for i, (lo, hi) in enumerate(pairs):
         size = input.shape[input.ndim - 1 - i]
-        if mode != "constant" and (lo < 0 or hi < 0):
-            raise ValueError(
-                f"{op}: negative (cropping) pad amounts work only with mode='constant', got "
-                f"{(lo, hi)} with mode={mode!r}")
-        if size - max(-lo, 0) - max(-hi, 0) < 0 or size + lo + hi < 0:
-            raise ValueError(
-                f"{op}: pad {(lo, hi)} crops more than dimension {input.ndim - 1 - i} holds "
-                f"(it has {size})")
+        if size - max(-lo, 0) - max(-hi, 0) < 0:
+            raise ValueError(f"{op}: pad {(lo, hi)} crops more than dimension "
+                             f"{input.ndim - 1 - i} holds (it has {size})")
+    if mode == "constant":
+        return pairs
+    if value not in (None, 0):
+        raise ValueError(f"{op}: value is only used with mode='constant', got mode={mode!r}")
+    if mode != "circular" and dtype_name(input) == "bool":
+        raise TypeError(f"{op}: mode={mode!r} does not pad bool input (torch has no such "
+                        f"kernel); use mode='constant' or 'circular'")
+    npairs = len(pairs)
+    if npairs not in (1, 2, 3) or input.ndim not in (npairs + 1, npairs + 2):
+        raise ValueError(
+            f"{op}: mode={mode!r} pads the last 1, 2 or 3 dimensions of a (batched) input: "
+            f"{npairs} pairs need a {npairs + 1}-D or {npairs + 2}-D input, got {input.ndim}-D")
+    if mode != "circular":
+        check_nonempty(op, "input", input, batched=input.ndim == npairs + 2)
+    for i, (lo, hi) in enumerate(pairs):
+        size = input.shape[input.ndim - 1 - i]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise ValueError(f"{op}: reflect padding must be smaller than the dimension it pads: "
+                             f"pad {(lo, hi)} on a dimension of size {size}")
+        if mode == "circular" and (lo < 0 or hi < 0):
+            # torch crops first and then wraps around the cropped part, reading past the input
+            # for some amounts; the course's circular padding only adds.
+            raise ValueError(f"{op}: circular padding takes no negative (cropping) amounts, got "
+                             f"{(lo, hi)}")
+        if mode == "circular" and (lo > size or hi > size):
+            raise ValueError(f"{op}: circular padding must be at most the dimension it pads: "
+                             f"pad {(lo, hi)} on a dimension of size {size}")
+        if mode != "circular" and size + lo + hi < 1:
+            raise ValueError(f"{op}: pad {(lo, hi)} leaves nothing of dimension "
+                             f"{input.ndim - 1 - i} (it has {size})")
     return pairs
 
 
@@ -447,16 +474,37 @@ def linear_args(op: str, input, weight, bias, kind: str) -> None:
     if input.shape[-1] != weight.shape[-1]:
         raise ValueError(f"{op}: input has {input.shape[-1]} features but weight expects "
                          f"{weight.shape[-1]} (weight shape {tuple(weight.shape)})")
+    if bias is not None and weight.ndim == 1 and input.ndim == 2:
+        raise ValueError(f"{op}: a 1-D weight with a bias needs input of 1 or at least 3 "
+                         f"dimensions (torch rejects a 2-D input here), got input shape "
+                         f"{tuple(input.shape)}")
     if bias is not None and weight.ndim == 2 and bias.ndim == 1 and \
             bias.shape[0] != weight.shape[0]:
         raise ValueError(f"{op}: bias has {bias.shape[0]} elements, weight has "
                          f"{weight.shape[0]} outputs")
 
 
-def check_dim(op: str, dim, ndim: int) -> int:
-    if not _is_int(dim):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
-    if not lo <= dim <= hi:
-        raise ValueError(f"{op}: dim={dim} is out of range for a {ndim}-D input")
-    return dim % max(ndim, 1)
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def cross_entropy_args(op: str, input, target, reduction: str, kind: str) -> None:
+    """Validate ``cross_entropy(input, target, reduction)`` with class-index targets.
+
+    ``input`` holds logits (C,) or (N, C); ``target`` int64 (or uint8) class indices, ()
+    or (N,), in ``[0, C)``. (torch also takes more axes, class probabilities and an
+    ``ignore_index``; the course's loss does not, and says so.)
+    """
+    check_array(op, "input", input, kind, ndims=(1, 2))
+    check_array(op, "target", target, kind, floating=False)
+    if dtype_name(target) not in ("int64", "uint8"):
+        raise TypeError(f"{op}: target must be an integer array of class indices with dtype "
+                        f"int64 (or uint8), as in torch; got dtype {dtype_name(target)}")
+    if tuple(target.shape) != tuple(input.shape[:-1]):
+        raise ValueError(f"{op}: target has shape {tuple(target.shape)}, expected "
+                         f"{tuple(input.shape[:-1])} for input of shape {tuple(input.shape)}")
+    classes = input.shape[-1]
+    if classes == 0:
+        raise ValueError(f"{op}: input has 0 classes (shape {tuple(input.shape)})")
+    if 0 not in tuple(target.shape) and (int(target.min()) < 0 or int(target.max()) >= classes):
+        raise ValueError(f"{op}: target holds class indices outside [0, {classes - 1}]")
+    check_choice(op, "reduction", reduction, REDUCTIONS)

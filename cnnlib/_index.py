@@ -48,6 +48,63 @@ def pool_divisor_1d(n: int, k: int, p: int, s: int, out: int,
     return sizes
 
 
+def pool_first_taps(n: int, k: int, p: int, s: int, d: int, out: int) -> list[int]:
+    """Per output along one axis, the first tap of its window that lands inside the input.
+
+    Output ``o``'s tap ``i`` reads input position ``o*s - p + i*d``. Max pooling starts each
+    window's search there (PyTorch's rule), so a window whose real values are all ``-inf``
+    still points at a real input value, never at the padding.
+    """
+    first = []
+    for o in range(out):
+        start = o * s - p
+        skip = -(start // d) if start < 0 else 0      # ceil(-start / d) taps in the padding
+        first.append(min(skip, k - 1))
+    return first
+
+
+def pool_start_taps(kernel, stride, padding, dilation, spatial_in, spatial_out, asarray):
+    """Row-major index of each output's first in-input tap (:func:`pool_first_taps` per axis).
+
+    Shaped like the output's spatial axes; ``asarray(list)`` makes an integer array in the
+    caller's library (``np.asarray`` or a ``torch.tensor`` on the right device).
+    """
+    nd = len(kernel)
+    flat = 0
+    for axis, (n, k, p, s, d, m) in enumerate(zip(spatial_in, kernel, padding, stride, dilation,
+                                                  spatial_out)):
+        shape = [1] * nd
+        shape[axis] = m
+        flat = flat * k + asarray(pool_first_taps(n, k, p, s, d, m)).reshape(shape)
+    return flat
+
+
+def pool_flat_indices(tap, kernel, stride, padding, dilation, spatial_in, spatial_out, arange):
+    """Flat index into the input's spatial values of the tap ``tap`` picked at every output.
+
+    ``tap`` (an int64 array or tensor, the spatial axes last) holds, per output, the
+    row-major index of a kernel tap, as max pooling's ``argmax`` returns it; the result
+    holds the position of that tap's value in the unpadded input's flattened spatial
+    axes (PyTorch's ``return_indices``). Output ``o`` along an axis starts at
+    ``o * s - p`` and tap ``i`` adds ``i * d``. ``arange(n)`` makes ``0 .. n-1`` in
+    ``tap``'s library and device (``np.arange`` or ``torch.arange``), so both twins share
+    this one helper.
+    """
+    nd = len(kernel)
+    taps, rest = [], tap
+    for k in reversed(kernel):          # unravel the tap index, last axis fastest
+        taps.append(rest % k)
+        rest = rest // k
+    taps.reverse()
+    flat = 0
+    for axis in range(nd):
+        shape = [1] * tap.ndim
+        shape[tap.ndim - nd + axis] = spatial_out[axis]
+        start = (arange(spatial_out[axis]) * stride[axis] - padding[axis]).reshape(shape)
+        flat = flat * spatial_in[axis] + start + taps[axis] * dilation[axis]
+    return flat
+
+
 def pad_index(size: int, lo: int, hi: int, mode: str) -> list[int]:
     """Source index of every position of a padded axis for reflect/replicate/circular padding.
 

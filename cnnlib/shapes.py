@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-from ._checks import _is_int
+from . import _checks as V
 
 __all__ = [
     "output_size", "same_padding", "transposed_output_size", "receptive_field",
@@ -22,13 +22,64 @@ __all__ = [
 ]
 
 
-def _check_ints(fn: str, **values):
-    for name, (value, minimum) in values.items():
-        if not _is_int(value):
-            raise TypeError(f"{fn}: {name} must be an int, got {value!r}")
-        if value < minimum:
-            what = "positive" if minimum == 1 else "non-negative"
-            raise ValueError(f"{fn}: {name} must be {what}, got {value}")
+# --- the two size rules; cnnlib._checks calls them with the op's name for its messages ------------
+
+def _output_length(op: str, n: int, f: int, p_left: int, p_right: int, s: int, d: int,
+                   ceil_mode: bool = False) -> int:
+    """How many windows of span ``d(f-1) + 1``, ``s`` apart, fit in ``p_left + n + p_right``.
+
+    PyTorch's rule for convolutions and pooling, on integers already checked:
+    ``floor((n + p_left + p_right - d(f-1) - 1) / s) + 1``, rounded up instead with
+    ``ceil_mode``, where the last window must still start inside the input or the left
+    padding. ``ValueError``, its message starting with ``op``, when no window fits.
+    """
+    span = d * (f - 1) + 1
+    room = n + p_left + p_right - span
+    out = (room + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p_left:
+        out -= 1
+    if out < 1:
+        padding = p_left if p_left == p_right else (p_left, p_right)
+        raise ValueError(
+            f"{op}: the (dilated) kernel spans {span} (f={f}, d={d}) but the padded input has "
+            f"size {n + p_left + p_right} (n={n}, padding={padding}); the kernel cannot be "
+            f"larger than the padded input")
+    return out
+
+
+def _transposed_length(op: str, n: int, f: int, p: int, s: int, d: int,
+                       output_padding: int) -> int:
+    """``(n-1)s - 2p + d(f-1) + output_padding + 1`` on integers already checked.
+
+    ``ValueError``, its message starting with ``op``, when ``output_padding`` is neither
+    smaller than the stride nor smaller than the dilation (PyTorch's rule), or when the
+    padding leaves no output.
+    """
+    if output_padding >= s and output_padding >= d:
+        raise ValueError(
+            f"{op}: output_padding must be smaller than stride or dilation, got "
+            f"output_padding={output_padding}, stride={s}, dilation={d}")
+    out = (n - 1) * s - 2 * p + d * (f - 1) + output_padding + 1
+    if out < 1:
+        raise ValueError(
+            f"{op}: padding={p} is too large: the output would have size {out} (n={n}, f={f}, "
+            f"s={s}, d={d}, output_padding={output_padding})")
+    return out
+
+
+def _ints(fn: str, **values) -> list[int]:
+    """Each keyword is ``name=(value, minimum)``; :func:`cnnlib._checks.check_int` on each."""
+    return [V.check_int(fn, name, value, minimum=minimum)
+            for name, (value, minimum) in values.items()]
+
+
+def _sizes(fn: str, name: str, value, square: int = 2) -> tuple[int, ...]:
+    """An int (``square`` equal sizes) or a sequence of positive ints, as a tuple."""
+    if V.is_int(value):
+        return (V.check_int(fn, name, value, minimum=1),) * square
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(f"{fn}: {name} must be an int or a sequence of ints, got {value!r}")
+    return tuple(V.check_int(fn, name, v, minimum=1) for v in value)
 
 
 def output_size(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
@@ -49,21 +100,9 @@ def output_size(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     >>> output_size(7, 3, p=1, s=2)
     4
     """
-    _check_ints("output_size", n=(n, 1), f=(f, 1), p=(p, 0), s=(s, 1), d=(d, 1))
-    span = d * (f - 1) + 1
-    room = n + 2 * p - span
-    if room < 0 and not (ceil_mode and room + s - 1 >= 0):
-        raise ValueError(
-            f"output_size: a filter spanning {span} (f={f}, d={d}) does not fit in a padded "
-            f"input of size {n + 2 * p} (n={n}, p={p})")
-    if not ceil_mode:
-        return room // s + 1
-    out = (room + s - 1) // s + 1
-    if (out - 1) * s >= n + p:
-        out -= 1
-    if out < 1:
-        raise ValueError(f"output_size: no window fits (n={n}, f={f}, p={p}, s={s}, d={d})")
-    return out
+    n, f, p, s, d = _ints("output_size", n=(n, 1), f=(f, 1), p=(p, 0), s=(s, 1), d=(d, 1))
+    V.check_bool("output_size", "ceil_mode", ceil_mode)
+    return _output_length("output_size", n, f, p, p, s, d, ceil_mode)
 
 
 def same_padding(f: int, d: int = 1) -> tuple[int, int]:
@@ -78,7 +117,7 @@ def same_padding(f: int, d: int = 1) -> tuple[int, int]:
     >>> same_padding(4)
     (1, 2)
     """
-    _check_ints("same_padding", f=(f, 1), d=(d, 1))
+    f, d = _ints("same_padding", f=(f, 1), d=(d, 1))
     total = d * (f - 1)
     return total // 2, total - total // 2
 
@@ -88,14 +127,17 @@ def transposed_output_size(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     """Output length of a transposed convolution: ``(n-1)s - 2p + d(f-1) + output_padding + 1``.
 
     It inverts :func:`output_size`: a convolution with the same ``f, p, s, d`` maps the
-    result back to length ``n``. Taught in section 1.6.
+    result back to length ``n``; ``output_padding`` (smaller than ``s`` or ``d``) picks one
+    of the several lengths a strided convolution maps to ``n``. Raises ``ValueError`` when
+    the padding leaves no output. Taught in section 1.6.
+
+    >>> transposed_output_size(4, 3, p=1, s=2, output_padding=1)
+    8
     """
-    _check_ints("transposed_output_size", n=(n, 1), f=(f, 1), p=(p, 0), s=(s, 1), d=(d, 1),
-                output_padding=(output_padding, 0))
-    out = (n - 1) * s - 2 * p + d * (f - 1) + output_padding + 1
-    if out < 1:
-        raise ValueError(f"transposed_output_size: padding p={p} is too large (output {out})")
-    return out
+    n, f, p, s, d, output_padding = _ints(
+        "transposed_output_size", n=(n, 1), f=(f, 1), p=(p, 0), s=(s, 1), d=(d, 1),
+        output_padding=(output_padding, 0))
+    return _transposed_length("transposed_output_size", n, f, p, s, d, output_padding)
 
 
 def receptive_field(layers: Iterable[Sequence[int]]) -> list[tuple[int, int]]:
@@ -122,7 +164,7 @@ def receptive_field(layers: Iterable[Sequence[int]]) -> list[tuple[int, int]]:
             raise TypeError(
                 f"receptive_field: layer {i} must be (f, s) or (f, s, d), got {layer!r}")
         f, s, d = (*layer, 1) if len(layer) == 2 else layer
-        _check_ints("receptive_field", f=(f, 1), s=(s, 1), d=(d, 1))
+        f, s, d = _ints("receptive_field", f=(f, 1), s=(s, 1), d=(d, 1))
         r = r + d * (f - 1) * j
         j = j * s
         out.append((r, j))
@@ -139,8 +181,10 @@ def conv_params(c_in: int, c_out: int, f: int | Sequence[int], bias: bool = True
     >>> conv_params(3, 8, 5)     # LeNet-5's first layer in the course table
     608
     """
-    kernel = (f, f) if _is_int(f) else tuple(f)
-    _check_ints("conv_params", c_in=(c_in, 1), c_out=(c_out, 1), groups=(groups, 1))
+    kernel = _sizes("conv_params", "f", f)
+    c_in, c_out, groups = _ints("conv_params", c_in=(c_in, 1), c_out=(c_out, 1),
+                                groups=(groups, 1))
+    V.check_bool("conv_params", "bias", bias)
     if c_in % groups or c_out % groups:
         raise ValueError(
             f"conv_params: c_in={c_in} and c_out={c_out} must be divisible by groups={groups}")
@@ -153,7 +197,8 @@ def linear_params(n_in: int, n_out: int, bias: bool = True) -> int:
     >>> linear_params(400, 120)
     48120
     """
-    _check_ints("linear_params", n_in=(n_in, 1), n_out=(n_out, 1))
+    n_in, n_out = _ints("linear_params", n_in=(n_in, 1), n_out=(n_out, 1))
+    V.check_bool("linear_params", "bias", bias)
     return n_in * n_out + (n_out if bias else 0)
 
 
@@ -165,7 +210,8 @@ def dense_params(input_shape: Sequence[int], n_out: int, bias: bool = True) -> i
     >>> dense_params((1000, 1000, 3), 1000)
     3000001000
     """
-    return linear_params(math.prod(input_shape), n_out, bias)
+    return linear_params(math.prod(_sizes("dense_params", "input_shape", input_shape, 1)),
+                         n_out, bias)
 
 
 def conv_mults(c_in: int, c_out: int, f: int | Sequence[int], out_size: int | Sequence[int],
@@ -178,7 +224,7 @@ def conv_mults(c_in: int, c_out: int, f: int | Sequence[int], out_size: int | Se
     >>> conv_mults(3, 8, 5, 28)
     470400
     """
-    kernel = (f, f) if _is_int(f) else tuple(f)
-    out = (out_size, out_size) if _is_int(out_size) else tuple(out_size)
-    conv_params(c_in, c_out, kernel, groups=groups)   # validates
+    kernel = _sizes("conv_mults", "f", f)
+    out = _sizes("conv_mults", "out_size", out_size)
+    conv_params(c_in, c_out, kernel, groups=groups)   # checks the channels and groups
     return c_out * math.prod(out) * (c_in // groups) * math.prod(kernel)

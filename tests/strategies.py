@@ -94,7 +94,9 @@ def pool_problems(draw, kind, nds=(1, 2, 3)):
     stride = draw(st.one_of(st.none(), st.tuples(*[st.integers(1, 3)] * nd)))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd)) if kind == "max" else (1,) * nd
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    spatial = tuple(max(d * (k - 1) + 1 - 2 * p, 1 if kind == "max" or nd < 3 else k)
+    # At least d values per axis, so that no max-pooling window falls between them, wholly in
+    # the padding; avg_pool3d wants the kernel to fit the unpadded input.
+    spatial = tuple(max(d * (k - 1) + 1 - 2 * p, d if kind == "max" else k if nd == 3 else 1)
                     + draw(st.integers(0, 6 if nd < 3 else 3))
                     for k, d, p in zip(kernel, dilation, padding))
     batched = draw(st.booleans())
@@ -109,3 +111,177 @@ def pool_problems(draw, kind, nds=(1, 2, 3)):
             kwargs["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 5)))
     return Problem(nd, x_shape, (), kwargs, False,
                    draw(st.sampled_from([np.float32, np.float64])), draw(st.integers(0, 2**16)))
+
+
+# --- samples: the arguments of one call, as the op registry (tests/ops/registry.py) uses them ------
+
+@dataclass
+class Sample:
+    """One call's arguments: ``args`` (NumPy arrays for array arguments) and ``kwargs``.
+
+    ``scale`` is the size of the values the op sums (about sqrt of the terms per output);
+    tolerances grow with it.
+    """
+
+    args: tuple
+    kwargs: dict
+    scale: float = 1.0
+
+
+def _array(draw, shape, dtype, scale=1.0):
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return np.asarray(rng.standard_normal(shape) * scale, dtype=dtype)
+
+
+FLOATS = st.sampled_from([np.float32, np.float64])
+
+
+def array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=5):
+    return st.lists(st.integers(min_side, max_side), min_size=min_dims,
+                    max_size=max_dims).map(tuple)
+
+
+@st.composite
+def conv_samples(draw, nd):
+    p = draw(conv_problems(nds=(nd,)))
+    x, w, b = p.arrays(p.w_shape[0])
+    return Sample((x, w, b), p.kwargs, float(np.prod(p.w_shape[1:])) ** 0.5)
+
+
+@st.composite
+def conv_transpose_samples(draw, nd):
+    p = draw(conv_transpose_problems(nds=(nd,)))
+    x, w, b = p.arrays(p.extra["cout"])
+    return Sample((x, w, b), p.kwargs, float(np.prod(p.w_shape)) ** 0.5)
+
+
+@st.composite
+def pool_samples(draw, kind, nd):
+    p = draw(pool_problems(kind, nds=(nd,)))
+    x, _, _ = p.arrays(0)
+    kwargs = dict(p.kwargs)
+    if kind == "max":
+        kwargs["return_indices"] = draw(st.booleans())
+    return Sample((x,), kwargs)
+
+
+@st.composite
+def elementwise_samples(draw):
+    """Any shape (0-D to 4-D), no exact zeros (where relu's derivative jumps)."""
+    x = _array(draw, draw(array_shapes()), draw(FLOATS), 3.0)
+    x[x == 0] = 1.0
+    return Sample((x,), {})
+
+
+@st.composite
+def softmax_samples(draw):
+    shape = draw(array_shapes())
+    dtype = draw(FLOATS)
+    x = _array(draw, shape, dtype, draw(st.sampled_from([1.0, 10.0])))
+    n = max(len(shape), 1)
+    kwargs = dict(dim=draw(st.integers(-n, n - 1)))
+    cast = draw(st.sampled_from([None, np.float32, np.float64]))
+    if cast is not None:
+        kwargs["dtype"] = cast
+    return Sample((x,), kwargs)
+
+
+@st.composite
+def linear_samples(draw):
+    dtype = draw(FLOATS)
+    lead = draw(array_shapes(0, 3, 1, 4))
+    n_in = draw(st.integers(1, 6))
+    n_out = draw(st.integers(1, 5))
+    single = draw(st.integers(0, 4)) == 0     # a 1-D weight: one output without its axis
+    x = _array(draw, lead + (n_in,), dtype)
+    w = _array(draw, (n_in,) if single else (n_out, n_in), dtype)
+    bias = draw(st.sampled_from(["none", "vector", "scalar"]))
+    if single and len(lead) == 1:
+        bias = "none"          # torch rejects a bias with a 1-D weight on a 2-D input
+    if bias == "vector" and not single:
+        b = _array(draw, (n_out,), dtype)
+    elif bias == "scalar":
+        b = _array(draw, (), dtype)
+    else:
+        b = None
+    return Sample((x, w, b), {}, float(n_in) ** 0.5)
+
+
+@st.composite
+def cross_entropy_samples(draw):
+    dtype = draw(FLOATS)
+    classes = draw(st.integers(1, 6))
+    batch = draw(st.one_of(st.just(()), st.tuples(st.integers(1, 5))))
+    x = _array(draw, batch + (classes,), dtype, draw(st.sampled_from([1.0, 10.0])))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    target = rng.integers(0, classes, batch).astype(np.int64)
+    return Sample((x, target), dict(reduction=draw(st.sampled_from(["mean", "sum", "none"]))))
+
+
+PAD_MODES = ["constant", "reflect", "replicate", "circular"]
+
+
+@st.composite
+def pad_samples(draw):
+    """Valid pad calls: constant mode on any rank (negative amounts crop), the others on the
+    last 1-3 axes of a (batched) input with amounts the mode allows."""
+    mode = draw(st.sampled_from(PAD_MODES))
+    if mode == "constant":
+        shape = draw(array_shapes(1, 4, 1, 4))
+        npairs = draw(st.integers(1, len(shape)))
+    else:
+        npairs = draw(st.integers(1, 3))
+        shape = draw(array_shapes(npairs + 1, npairs + 2, 1, 4))
+    pad = []
+    for i in range(npairs):
+        size = shape[len(shape) - 1 - i]
+        if mode == "constant":
+            lo = draw(st.integers(-size, 3))
+            hi = draw(st.integers(-(size - max(-lo, 0)), 3))
+        else:
+            top = {"reflect": size - 1, "circular": size, "replicate": 3}[mode]
+            lo, hi = draw(st.integers(0, top)), draw(st.integers(0, top))
+        pad += [lo, hi]
+    kwargs = dict(mode=mode)
+    if mode == "constant" and draw(st.booleans()):
+        kwargs["value"] = draw(st.sampled_from([-1.5, 0.0, 2.0]))
+    return Sample((_array(draw, shape, draw(FLOATS)), tuple(pad)), kwargs)
+
+
+@st.composite
+def any_pad_call(draw):
+    """Pad calls near and past the edges of validity."""
+    ndim = draw(st.integers(1, 4))
+    shape = tuple(np.random.default_rng(draw(st.integers(0, 1000))).integers(1, 5, size=ndim))
+    pad = draw(st.lists(st.integers(-2, 3), min_size=2, max_size=6).filter(
+        lambda v: len(v) % 2 == 0))
+    mode = draw(st.sampled_from(PAD_MODES))
+    return Sample((_array(draw, shape, draw(FLOATS)), tuple(pad)), dict(mode=mode))
+
+
+@st.composite
+def any_conv_call(draw, nd):
+    """Conv calls with arguments near and past the edges of validity."""
+    groups = draw(st.integers(0, 3))
+    cin, cout, cpg = (draw(st.integers(1, 4)) for _ in range(3))
+    kernel = tuple(draw(st.integers(1, 5)) for _ in range(nd))
+    spatial = tuple(draw(st.integers(1, 6)) for _ in range(nd))
+    kwargs = dict(stride=draw(st.integers(0, 3)),
+                  padding=draw(st.one_of(st.integers(-1, 3), st.sampled_from(["same", "valid"]))),
+                  dilation=draw(st.integers(0, 3)), groups=groups)
+    batched = draw(st.booleans())
+    x = np.ones(((2,) if batched else ()) + (cin,) + spatial)
+    return Sample((x, np.ones((cout, cpg) + kernel), None), kwargs)
+
+
+@st.composite
+def any_pool_call(draw, kind, nd):
+    """Pool calls with arguments near and past the edges of validity."""
+    n = draw(st.integers(1, 6))
+    x = np.arange(2 * n ** nd, dtype=np.float64).reshape((1, 2) + (n,) * nd)
+    kwargs = dict(kernel_size=draw(st.integers(0, 4)),
+                  stride=draw(st.one_of(st.none(), st.integers(0, 3))),
+                  padding=draw(st.integers(0, 3)), ceil_mode=draw(st.booleans()))
+    if kind == "max":
+        kwargs["dilation"] = draw(st.integers(0, 2))
+    return Sample((x,), kwargs)

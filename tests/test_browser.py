@@ -7,7 +7,9 @@ offline, the test checks that:
 - the console shows no error (SEVERE log entries);
 - mathematics is rendered: a page with math gets MathJax's <mjx-container> elements;
 - every <img> has loaded (naturalWidth > 0);
-- every explorer slider changes the picture: moving it swaps the <img> source.
+- every explorer slider changes the picture: moving it swaps the <img> source;
+- every explorer's play button, pressed, changes the picture over time, and pressed again
+  stops it; the hint for script-less pages (an untrusted notebook) is hidden, since scripts run.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver), which
 .ci/run installs. Under CI (CI=true) their absence fails the test; elsewhere it skips. The book
@@ -163,11 +165,64 @@ def test_page_works_offline(built_book, driver, page):
             f"{page}: slider {changed['name']!r} did not change the picture at every position")
         assert changed["restored"], f"{page}: slider {changed['name']!r} did not restore its frame"
 
+    shown_hints = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.cnnlib-explorer-hint'))"
+        ".filter(h => getComputedStyle(h).display !== 'none').length")
+    assert not shown_hints, f"{page}: {shown_hints} hint(s) meant for script-less pages shown"
+
+    plays = driver.execute_script(
+        "return document.querySelectorAll('.cnnlib-explorer button[data-play]').length")
+    for index in range(plays):
+        _check_play(driver, page, index)
+
     remote = [u for u in _requests(driver) if not u.startswith(LOCAL_SCHEMES)]
     assert not remote, f"{page}: requests leaving the machine: {remote}"
 
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors: {errors}"
+
+
+PLAY_STATE = """
+const button = document.querySelectorAll('.cnnlib-explorer button[data-play]')[arguments[0]];
+const root = button.closest('.cnnlib-explorer');
+const data = JSON.parse(root.querySelector('script.cnnlib-explorer-data').textContent);
+const input = root.querySelector('input[data-slider="' + button.getAttribute('data-play') + '"]');
+return {src: root.querySelector('img').src, pressed: button.getAttribute('aria-pressed'),
+        disabled: button.disabled, interval: data.play.interval, position: input.value,
+        name: button.getAttribute('data-play')};
+"""
+
+
+def _check_play(driver, page, index):
+    """Press play: the slider steps and the picture changes over time; press again: it stops."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    button = driver.find_elements(By.CSS_SELECTOR, ".cnnlib-explorer button[data-play]")[index]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    state = driver.execute_script(PLAY_STATE, index)
+    assert not state["disabled"], f"{page}: the play button of {state['name']!r} stays disabled"
+    interval = state["interval"] / 1000
+    pictures, positions = [state["src"]], {state["position"]}
+    button.click()
+    deadline = time.monotonic() + 20 * interval + 5
+    while len(pictures) < 4 and time.monotonic() < deadline:
+        time.sleep(interval / 4)
+        state = driver.execute_script(PLAY_STATE, index)
+        positions.add(state["position"])
+        if state["src"] != pictures[-1]:
+            pictures.append(state["src"])
+    assert state["pressed"] == "true", f"{page}: play of {state['name']!r} is not shown pressed"
+    assert len(pictures) >= 4 and len(positions) >= 3, (
+        f"{page}: pressing play on {state['name']!r} showed {len(pictures) - 1} new picture(s)")
+    button.click()
+    time.sleep(2 * interval)
+    stopped = driver.execute_script(PLAY_STATE, index)
+    time.sleep(3 * interval)
+    later = driver.execute_script(PLAY_STATE, index)
+    assert later["pressed"] == "false" and later["src"] == stopped["src"] and (
+        later["position"] == stopped["position"]), f"{page}: play of {state['name']!r} did not stop"
 
 
 def test_search_works_offline(built_book, driver):

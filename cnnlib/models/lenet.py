@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import _checks as V
 from ..shapes import output_size
 
 __all__ = ["LeNet5", "ACTIVATIONS"]
@@ -13,13 +14,6 @@ __all__ = ["LeNet5", "ACTIVATIONS"]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 _POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
-
-
-def _check_positive_int(name: str, value, minimum: int = 1):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"LeNet5: {name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"LeNet5: {name} must be >= {minimum}, got {value}")
 
 
 class LeNet5(nn.Module):
@@ -77,20 +71,16 @@ class LeNet5(nn.Module):
                  channels: tuple[int, int] = (8, 16), hidden: tuple[int, int] = (120, 84),
                  f: int = 5, activation: str = "relu", pool: str = "max"):
         super().__init__()
-        _check_positive_int("in_channels", in_channels)
-        _check_positive_int("num_classes", num_classes)
-        _check_positive_int("input_size", input_size)
-        _check_positive_int("f", f)
+        for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
+                            ("input_size", input_size), ("f", f)):
+            V.check_int("LeNet5", name, value, minimum=1)
         for name, pair in (("channels", channels), ("hidden", hidden)):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise TypeError(f"LeNet5: {name} must be a pair of ints, got {pair!r}")
             for v in pair:
-                _check_positive_int(name, v)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"LeNet5: activation must be one of {sorted(ACTIVATIONS)}, "
-                             f"got {activation!r}")
-        if pool not in _POOLS:
-            raise ValueError(f"LeNet5: pool must be 'max' or 'avg', got {pool!r}")
+                V.check_int("LeNet5", name, v, minimum=1)
+        V.check_choice("LeNet5", "activation", activation, tuple(ACTIVATIONS))
+        V.check_choice("LeNet5", "pool", pool, tuple(_POOLS))
         try:
             m = output_size(output_size(output_size(output_size(input_size, f), 2, s=2), f), 2,
                             s=2)
@@ -121,7 +111,8 @@ class LeNet5(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, H, W) images -> (N, num_classes) logits."""
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
+        V.check_array("LeNet5", "x", x, "torch", ndims=(4,))
+        if x.shape[1] != self.in_channels:
             raise ValueError(f"LeNet5: expected input of shape (N, {self.in_channels}, "
                              f"{self.input_size}, {self.input_size}), got {tuple(x.shape)}")
         x = self.flatten(self.features(x))

@@ -14,6 +14,8 @@ from typing import Sequence
 
 from torch import nn
 
+from .. import _checks as V
+
 __all__ = ["summary", "Summary", "SummaryRow", "course_table", "layers_of"]
 
 
@@ -74,6 +76,14 @@ class Summary:
     __repr__ = __str__
 
 
+def _input_shape(op: str, input_shape) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of positive ints (one example's shape, no batch axis)."""
+    if not isinstance(input_shape, (tuple, list)) or not input_shape:
+        raise TypeError(f"{op}: input_shape must be a tuple of ints (one example's shape, no "
+                        f"batch axis), got {input_shape!r}")
+    return tuple(V.check_int(op, "input_shape", n, minimum=1) for n in input_shape)
+
+
 def summary(model, input_shape: Sequence[int], layout: str = "NCHW") -> Summary:
     """Run ``model`` on zeros of ``input_shape`` (no batch axis) and tabulate its leaf layers.
 
@@ -85,10 +95,10 @@ def summary(model, input_shape: Sequence[int], layout: str = "NCHW") -> Summary:
     """
     import torch
 
-    if layout not in ("NCHW", "NHWC"):
-        raise ValueError(f"summary: layout must be 'NCHW' or 'NHWC', got {layout!r}")
+    V.check_choice("summary", "layout", layout, ("NCHW", "NHWC"))
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"summary: model must be a torch.nn.Module, got {type(model).__name__}")
+    input_shape = _input_shape("summary", input_shape)
     rows: list[SummaryRow] = []
     hooks = []
 
@@ -134,7 +144,10 @@ def course_table(model: nn.Module, input_shape, labels: dict[str, str] | None = 
     ``labels`` maps module names to row labels (LeNet-5's by default). Section 1.8.
     """
     labels = _LENET_LABELS if labels is None else labels
-    input_shape = tuple(input_shape)
+    if not isinstance(labels, dict):
+        raise TypeError(f"course_table: labels must be a dict or None, got "
+                        f"{type(labels).__name__}")
+    input_shape = _input_shape("course_table", input_shape)
     nhwc = (*input_shape[1:], input_shape[0]) if len(input_shape) >= 2 else input_shape
     rows = [("Input", nhwc, math.prod(nhwc), 0)]
     modules = dict(model.named_modules())

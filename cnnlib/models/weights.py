@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .. import _checks as V
+
 __all__ = ["load_weights"]
 
 
@@ -46,6 +48,7 @@ def load_weights(model: nn.Module, path, strict: bool = True) -> nn.Module:
     if not isinstance(path, (str, Path)):
         raise TypeError(f"load_weights: path must be a str or a pathlib.Path, got "
                         f"{type(path).__name__}")
+    V.check_bool("load_weights", "strict", strict)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_weights: no weights file at {path} (the book downloads "

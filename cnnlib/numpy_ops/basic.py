@@ -6,6 +6,8 @@ alone (section 1.8, "step by step").
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _checks as V
@@ -18,25 +20,36 @@ __all__ = ["pad", "relu", "relu_backward", "softmax", "log_softmax", "linear",
 def pad(input, pad, mode="constant", value=None):
     """Pad (or, with negative amounts, crop) the last axes, as ``torch.nn.functional.pad``.
 
-    ``pad`` lists (left, right) amounts starting from the last axis:
-    ``(left_W, right_W, top_H, bottom_H, ...)``. ``mode`` is ``'constant'`` (fill
-    with ``value``, default 0), ``'reflect'`` (mirror without repeating the edge),
-    ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around). The zero
-    padding of section 1.3 is ``pad(x, (p, p, p, p))``.
+    The zero padding of section 1.3 is ``pad(x, (p, p, p, p))``.
+
+    Parameters
+    ----------
+    input : array
+        Any shape and dtype (``mode='reflect'`` and ``'replicate'`` take no bool input).
+    pad : tuple of ints
+        (left, right) amounts, starting from the last axis:
+        ``(left_W, right_W, top_H, bottom_H, ...)``. Negative amounts crop
+        (``mode='constant'`` only).
+    mode : {'constant', 'reflect', 'replicate', 'circular'}
+        Fill with ``value``; mirror without repeating the edge; repeat the edge; wrap
+        around. The last three pad the last 1, 2 or 3 axes of a (batched) input.
+    value : number or None
+        The fill of ``mode='constant'`` (default 0).
+
+    Returns
+    -------
+    array
+        ``input``'s dtype, each padded axis ``left + n + right`` long.
     """
-    pairs = V.pad_args("pad", input, pad, mode, "numpy")
-    nd = input.ndim
+    pairs = V.pad_args("pad", input, pad, mode, "numpy", value)
     if mode == "constant":
-        fill = 0 if value is None else value
         out_shape, src, dst = constant_pad_slices(tuple(input.shape), pairs)
-        out = np.full(out_shape, fill, dtype=input.dtype)
+        out = np.full(out_shape, 0 if value is None else value, dtype=input.dtype)
         out[dst] = input[src]
         return out
-    if value not in (None, 0):
-        raise ValueError(f"pad: value is only used with mode='constant', got mode={mode!r}")
     out = input
     for i, (lo, hi) in enumerate(pairs):
-        axis = nd - 1 - i
+        axis = input.ndim - 1 - i
         out = np.take(out, pad_index(input.shape[axis], lo, hi, mode), axis=axis)
     return out
 
@@ -44,9 +57,11 @@ def pad(input, pad, mode="constant", value=None):
 def relu(input, inplace=False):
     """Rectified linear unit, ``max(x, 0)`` elementwise, as ``torch.nn.functional.relu``.
 
-    Any shape; NaN stays NaN. ``inplace=True`` overwrites ``input``. Section 1.6.
+    Any shape, float32 or float64; NaN stays NaN. ``inplace=True`` overwrites ``input``
+    and returns it. Section 1.6.
     """
     V.check_array("relu", "input", input, "numpy")
+    V.check_bool("relu", "inplace", inplace)
     if inplace:
         np.maximum(input, 0, out=input)
         return input
@@ -54,33 +69,40 @@ def relu(input, inplace=False):
 
 
 def relu_backward(grad_output, input):
-    """Gradient of :func:`relu`: ``grad_output`` where ``input > 0``, else 0."""
+    """Gradient of :func:`relu`: 0 where ``input <= 0``, ``grad_output`` elsewhere.
+
+    A NaN input passes its gradient on, as in torch (``NaN <= 0`` is false).
+    """
     V.check_array("relu_backward", "input", input, "numpy")
-    V.check_array("relu_backward", "grad_output", grad_output, "numpy")
-    if grad_output.shape != input.shape:
-        raise ValueError(f"relu_backward: grad_output has shape {grad_output.shape}, input has "
-                         f"shape {input.shape}")
-    return np.where(input > 0, grad_output, grad_output.dtype.type(0))
+    V.check_grad_output("relu_backward", grad_output, input.shape, input, "numpy")
+    return np.where(input <= 0, grad_output.dtype.type(0), grad_output)
 
 
 def _cast(op, input, dtype):
     V.check_array(op, "input", input, "numpy")
     if dtype is None:
         return input
-    if np.dtype(dtype).name not in V.NUMPY_FLOAT_DTYPES:
-        raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype!r}")
-    return input.astype(dtype)
+    return input.astype(V.check_float_dtype(op, "dtype", dtype, "numpy"))
 
 
 def log_softmax(input, dim, dtype=None):
-    """``x - log(sum(exp(x)))`` along ``dim``, computed stably, as ``torch.nn.functional.log_softmax``.
+    """``x - log(sum(exp(x)))`` along ``dim``, as ``torch.nn.functional.log_softmax``.
 
-    ``dtype`` casts the input first. Unlike torch, ``dim`` has no implicit default.
+    Computed stably: the maximum along ``dim`` is subtracted first, which changes
+    nothing mathematically and keeps ``exp`` from overflowing. Any shape (a 0-D input
+    gives 0; an empty one, an empty result); ``dtype`` casts the input first. Unlike
+    torch, ``dim`` has no implicit default.
     """
-    x = _cast("log_softmax", input, dtype)
-    dim = V.check_dim("log_softmax", dim, x.ndim)
+    return _log_softmax("log_softmax", input, dim, dtype)
+
+
+def _log_softmax(op, input, dim, dtype):
+    x = _cast(op, input, dtype)
+    dim = V.check_dim(op, dim, x.ndim)
     if x.ndim == 0:
-        return np.zeros_like(x)
+        return x - x            # 0, or NaN for NaN and infinities, as in torch
+    if x.size == 0:
+        return x.copy()
     shifted = x - np.max(x, axis=dim, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
@@ -89,17 +111,22 @@ def softmax(input, dim, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim``, as ``torch.nn.functional.softmax``.
 
     Turns a vector of scores into probabilities (the course's softmax output
-    layer). ``dtype`` casts the input first. Unlike torch, ``dim`` has no implicit
-    default.
+    layer): ``exp`` of :func:`log_softmax`. ``dtype`` casts the input first. Unlike
+    torch, ``dim`` has no implicit default.
     """
-    return np.exp(log_softmax(input, dim, dtype))
+    return np.exp(_log_softmax("softmax", input, dim, dtype))
+
+
+def _linear_shape(input, weight):
+    return tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
 
 
 def linear(input, weight, bias=None):
     """Fully connected layer ``x W^T + b``, as ``torch.nn.functional.linear``.
 
-    input: (*, in_features); weight: (out_features, in_features); bias:
-    (out_features,) or None. Returns (*, out_features). Section 1.8.
+    input: (*, in_features); weight: (out_features, in_features), or (in_features,) for
+    a single output without its axis; bias: (out_features,), a scalar, or None. Returns
+    (*, out_features). Section 1.8.
     """
     V.linear_args("linear", input, weight, bias, "numpy")
     out = input @ weight.T
@@ -108,43 +135,33 @@ def linear(input, weight, bias=None):
     return out
 
 
+def _sum_to(grad, shape):
+    """Sum the broadcast axes of ``grad`` away, down to ``shape`` (the adjoint of broadcasting)."""
+    lead = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(lead))) if lead else grad
+    keep = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=keep, keepdims=True) if keep else grad
+
+
 def linear_backward(grad_output, input, weight, bias=None):
     """Gradients of :func:`linear`: ``(grad_input, grad_weight, grad_bias)``.
 
     ``grad_input = grad_output W``, ``grad_weight = grad_output^T x`` summed over all
-    leading axes, ``grad_bias`` the sum of ``grad_output`` (None without bias).
+    leading axes, ``grad_bias`` the sum of ``grad_output`` over those axes (None
+    without bias).
     """
-    out = linear(input, weight, bias)
-    V.check_array("linear_backward", "grad_output", grad_output, "numpy")
-    if grad_output.shape != out.shape:
-        raise ValueError(f"linear_backward: grad_output has shape {grad_output.shape}, the "
-                         f"forward output has shape {out.shape}")
-    if weight.ndim == 1:
-        g = grad_output[..., None]
-        w = weight[None]
-    else:
-        g, w = grad_output, weight
+    V.linear_args("linear_backward", input, weight, bias, "numpy")
+    V.check_grad_output("linear_backward", grad_output, _linear_shape(input, weight), input,
+                        "numpy")
+    g = grad_output[..., None] if weight.ndim == 1 else grad_output
+    w = weight[None] if weight.ndim == 1 else weight
     grad_input = g @ w
-    g2 = g.reshape(-1, g.shape[-1])
-    x2 = input.reshape(-1, input.shape[-1])
+    rows = math.prod(g.shape[:-1])             # every leading axis, flattened
+    g2 = g.reshape(rows, g.shape[-1])
+    x2 = input.reshape(rows, input.shape[-1])
     grad_weight = (g2.T @ x2).reshape(weight.shape)
-    grad_bias = None if bias is None else g2.sum(axis=0).reshape(bias.shape)
+    grad_bias = None if bias is None else _sum_to(grad_output, bias.shape).reshape(bias.shape)
     return grad_input, grad_weight, grad_bias
-
-
-def _ce_args(op, input, target, reduction):
-    V.check_array(op, "input", input, "numpy", ndims=(1, 2))
-    if not isinstance(target, np.ndarray) or not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"{op}: target must be an integer numpy.ndarray of class indices, "
-                        f"got {getattr(target, 'dtype', type(target).__name__)}")
-    if target.shape != input.shape[:-1]:
-        raise ValueError(f"{op}: target has shape {target.shape}, expected "
-                         f"{input.shape[:-1]} for input of shape {input.shape}")
-    classes = input.shape[-1]
-    if target.size and (target.min() < 0 or target.max() >= classes):
-        raise ValueError(f"{op}: target holds class indices outside [0, {classes - 1}]")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def cross_entropy(input, target, reduction="mean"):
@@ -152,28 +169,38 @@ def cross_entropy(input, target, reduction="mean"):
 
     ``-log softmax(input)[n, target[n]]``, averaged (``'mean'``), summed (``'sum'``)
     or per example (``'none'``), as ``torch.nn.functional.cross_entropy`` with
-    class-index targets. Section 1.8.
+    class-index targets (int64, or uint8). One example without its batch axis, (C,)
+    with a 0-D target, works too; the mean of no examples is NaN, as in torch. Section
+    1.8.
     """
-    _ce_args("cross_entropy", input, target, reduction)
-    logp = log_softmax(input, -1)
-    losses = -np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
+    V.cross_entropy_args("cross_entropy", input, target, reduction, "numpy")
+    logp = _log_softmax("cross_entropy", input, -1, None)
+    losses = -np.take_along_axis(logp, target.astype(np.int64)[..., None], axis=-1)[..., 0]
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total / max(losses.size, 1) if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore"):
+        return total / input.dtype.type(losses.size)
 
 
 def cross_entropy_backward(grad_output, input, target, reduction="mean"):
     """Gradient of :func:`cross_entropy` with respect to the logits: ``softmax - one_hot``.
 
-    ``grad_output`` is a scalar for ``'mean'``/``'sum'`` and (N,) for ``'none'``.
+    ``grad_output`` is 0-D for ``'mean'``/``'sum'`` and (N,) for ``'none'``, in the
+    input's dtype. With ``'mean'`` the gradient is divided by the number of examples.
     """
-    _ce_args("cross_entropy_backward", input, target, reduction)
-    g = np.asarray(grad_output, dtype=input.dtype)
-    grad = softmax(input, -1)
-    np.put_along_axis(grad, target[..., None],
-                      np.take_along_axis(grad, target[..., None], axis=-1) - 1, axis=-1)
+    op = "cross_entropy_backward"
+    V.cross_entropy_args(op, input, target, reduction, "numpy")
+    V.check_grad_output(op, grad_output, target.shape if reduction == "none" else (), input,
+                        "numpy")
+    idx = target.astype(np.int64)[..., None]
+    grad = np.exp(_log_softmax(op, input, -1, None))
+    np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=-1) - 1, axis=-1)
     if reduction == "none":
-        return grad * g[..., None]
-    scale = g / max(target.size, 1) if reduction == "mean" else g
-    return grad * scale
+        return grad * grad_output[..., None]
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return grad * (grad_output / input.dtype.type(target.size))
+    return grad * grad_output

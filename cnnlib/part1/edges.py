@@ -14,33 +14,17 @@ using only :func:`cnnlib.numpy_ops.conv2d` and its backward pass.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .. import _checks as V
 from .. import numpy_ops
 
 __all__ = ["vertical_edge", "horizontal_edge", "sobel", "scharr", "correlate2d", "convolve2d",
            "learn_filter", "step_edge"]
 
-_FLOATS = ("float32", "float64")
-
-
-def _check_dtype(fn: str, dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"{fn}: dtype must be float32 or float64, got {dtype!r}") from err
-    if dt.name not in _FLOATS:
-        raise TypeError(f"{fn}: dtype must be float32 or float64, got {dt.name}")
-    return dt
-
-
 def _axis_kernel(fn: str, axis: str, centre: float, side: float, dtype) -> np.ndarray:
-    if axis not in ("x", "y"):
-        raise ValueError(f"{fn}: axis must be 'x' (vertical edges) or 'y' (horizontal edges), "
-                         f"got {axis!r}")
-    dt = _check_dtype(fn, dtype)
+    V.check_choice(fn, "axis", axis, ("x", "y"))   # x: vertical edges, y: horizontal ones
+    dt = V.check_float_dtype(fn, "dtype", dtype, "numpy")
     k = np.array([[side, 0.0, -side], [centre, 0.0, -centre], [side, 0.0, -side]], dtype=dt)
     return k if axis == "x" else np.ascontiguousarray(k.T)
 
@@ -87,13 +71,12 @@ def scharr(axis: str = "x", dtype=np.float64) -> np.ndarray:
 
 
 def _check_image_kernel(fn: str, image, kernel):
-    for name, a in (("image", image), ("kernel", kernel)):
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-        if a.ndim != 2:
-            raise ValueError(f"{fn}: {name} must be 2-D, got shape {a.shape}")
-    if image.dtype.name not in _FLOATS:
-        raise TypeError(f"{fn}: image must have dtype float32 or float64, got {image.dtype.name}")
+    V.check_array(fn, "image", image, "numpy", ndims=(2,))
+    V.check_array(fn, "kernel", kernel, "numpy", ndims=(2,), floating=False)
+    if kernel.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: kernel must hold real numbers, got dtype {kernel.dtype.name}")
+    if 0 in image.shape or 0 in kernel.shape:
+        raise ValueError(f"{fn}: image {image.shape} and kernel {kernel.shape} must not be empty")
     if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
         raise ValueError(f"{fn}: kernel {kernel.shape} is larger than image {image.shape}")
     return kernel.astype(image.dtype, copy=False)
@@ -127,13 +110,6 @@ def convolve2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return correlate2d(image, np.ascontiguousarray(k[::-1, ::-1]))
 
 
-def _positive(fn: str, name: str, value, integer: bool):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        what = "a positive int" if integer else "a positive number"
-        raise ValueError(f"{fn}: {name} must be {what}, got {value!r}")
-
-
 def learn_filter(image: np.ndarray, target: np.ndarray, f: int = 3, steps: int = 500,
                  lr: float = 0.1, momentum: float = 0.9, seed: int = 0):
     """Find the f x f filter whose cross-correlation with ``image`` best matches ``target``.
@@ -163,20 +139,15 @@ def learn_filter(image: np.ndarray, target: np.ndarray, f: int = 3, steps: int =
     ``FloatingPointError`` says so and suggests a smaller ``lr``.
     """
     fn = "learn_filter"
-    if not isinstance(image, np.ndarray) or not isinstance(target, np.ndarray):
-        bad = "image" if not isinstance(image, np.ndarray) else "target"
-        raise TypeError(f"{fn}: {bad} must be a numpy.ndarray, got "
-                        f"{type(image if bad == 'image' else target).__name__}")
-    if image.ndim != 2:
-        raise ValueError(f"{fn}: image must be 2-D (n_H, n_W), got shape {image.shape}")
-    if image.dtype.name not in _FLOATS:
-        raise TypeError(f"{fn}: image must have dtype float32 or float64, got {image.dtype.name}")
-    _positive(fn, "f", f, integer=True)
-    _positive(fn, "steps", steps, integer=True)
-    _positive(fn, "lr", lr, integer=False)
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
-            or not 0 <= momentum < 1:
-        raise ValueError(f"{fn}: momentum must be a number in [0, 1), got {momentum!r}")
+    V.check_array(fn, "image", image, "numpy", ndims=(2,))
+    V.check_array(fn, "target", target, "numpy", floating=False)
+    f = V.check_int(fn, "f", f, minimum=1)
+    steps = V.check_int(fn, "steps", steps, minimum=1)
+    lr = V.check_number(fn, "lr", lr, minimum=0.0, strict=True)
+    momentum = V.check_number(fn, "momentum", momentum, minimum=0.0)
+    if momentum >= 1:
+        raise ValueError(f"{fn}: momentum must lie in [0, 1), got {momentum}")
+    V.check_int(fn, "seed", seed, minimum=0)
     if f > min(image.shape):
         raise ValueError(f"{fn}: f={f} is larger than the image {image.shape}")
     out_shape = (image.shape[0] - f + 1, image.shape[1] - f + 1)
@@ -210,8 +181,9 @@ def step_edge(n: int = 6, vertical: bool = True, bright: float = 10.0) -> np.nda
 
     Returns float64 (n, n); ``vertical=False`` gives a horizontal edge. Section 1.2.
     """
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"step_edge: n must be an int >= 2, got {n!r}")
+    n = V.check_int("step_edge", "n", n, minimum=2)
+    V.check_bool("step_edge", "vertical", vertical)
+    bright = V.check_number("step_edge", "bright", bright)
     img = np.zeros((n, n))
     img[:, : n // 2] = bright
     return img if vertical else img.T.copy()

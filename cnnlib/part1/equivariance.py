@@ -16,24 +16,24 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import _checks as V
+
 __all__ = ["shift", "equivariance_error", "invariance_error"]
 
 SHIFT_MODES = ("circular", "zero")
 
 
 def _check_array(fn: str, x) -> np.ndarray:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{fn}: x must be a NumPy array, got {type(x).__name__}")
+    V.check_array(fn, "x", x, "numpy", floating=False)
     if x.ndim < 2:
         raise ValueError(f"{fn}: x must have at least 2 axes (..., H, W), got shape {x.shape}")
     return x
 
 
-def _check_offsets(fn: str, offsets) -> tuple[int, int]:
-    if (not isinstance(offsets, (tuple, list)) or len(offsets) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                       for v in offsets)):
-        raise TypeError(f"{fn}: shift must be a pair of ints (dy, dx), got {offsets!r}")
+def _check_offsets(fn: str, offsets, name: str = "shift_by") -> tuple[int, int]:
+    if not isinstance(offsets, (tuple, list)) or len(offsets) != 2 or \
+            not all(V.is_int(v) for v in offsets):
+        raise TypeError(f"{fn}: {name} must be a pair of ints (dy, dx), got {offsets!r}")
     return int(offsets[0]), int(offsets[1])
 
 
@@ -51,9 +51,8 @@ def shift(x: np.ndarray, dy: int, dx: int, mode: str = "circular") -> np.ndarray
     array([[0., 0., 1., 2.]])
     """
     x = _check_array("shift", x)
-    dy, dx = _check_offsets("shift", (dy, dx))
-    if mode not in SHIFT_MODES:
-        raise ValueError(f"shift: mode must be one of {SHIFT_MODES}, got {mode!r}")
+    dy, dx = _check_offsets("shift", (dy, dx), "(dy, dx)")
+    V.check_choice("shift", "mode", mode, SHIFT_MODES)
     out = np.roll(x, (dy, dx), axis=(-2, -1))
     if mode == "zero":
         h, w = x.shape[-2:]
@@ -85,17 +84,14 @@ def equivariance_error(op: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
     """
     x = _check_array("equivariance_error", x)
     dy, dx = _check_offsets("equivariance_error", shift_by)
+    V.check_choice("equivariance_error", "mode", mode, SHIFT_MODES)
     if not callable(op):
         raise TypeError(f"equivariance_error: op must be callable, got {type(op).__name__}")
-    if (not isinstance(output_stride, (int, np.integer)) or isinstance(output_stride, bool)
-            or output_stride < 1):
-        raise ValueError(f"equivariance_error: output_stride must be a positive int, "
-                         f"got {output_stride!r}")
+    output_stride = V.check_int("equivariance_error", "output_stride", output_stride, minimum=1)
     if dy % output_stride or dx % output_stride:
         raise ValueError(f"equivariance_error: shift {(dy, dx)} is not a multiple of "
                          f"output_stride={output_stride}")
-    if (not isinstance(margin, (int, np.integer)) or isinstance(margin, bool) or margin < 0):
-        raise ValueError(f"equivariance_error: margin must be a non-negative int, got {margin!r}")
+    margin = V.check_int("equivariance_error", "margin", margin, minimum=0)
     a = np.asarray(op(shift(x, dy, dx, mode)))
     b = shift(np.asarray(op(x)), dy // output_stride, dx // output_stride, mode)
     if a.shape != b.shape:
@@ -120,6 +116,7 @@ def invariance_error(op: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
     """
     x = _check_array("invariance_error", x)
     dy, dx = _check_offsets("invariance_error", shift_by)
+    V.check_choice("invariance_error", "mode", mode, SHIFT_MODES)
     if not callable(op):
         raise TypeError(f"invariance_error: op must be callable, got {type(op).__name__}")
     base = np.asarray(op(x))

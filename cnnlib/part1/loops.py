@@ -66,8 +66,7 @@ def pool2d_loops(x, f, stride=None, mode="max"):
     Section 1.7 writes the same loop for one image on the page, then compares
     this batch version and the library.
     """
-    if mode not in ("max", "avg"):
-        raise ValueError(f"pool2d_loops: mode must be 'max' or 'avg', got {mode!r}")
+    V.check_choice("pool2d_loops", "mode", mode, ("max", "avg"))
     a = V.pool_args("pool2d_loops", 2, x, f, stride, 0, 1, False, "numpy", max_pool=True)
     if not a.batched:
         raise ValueError("pool2d_loops: x must be a batch (m, n_C, n_H_prev, n_W_prev)")

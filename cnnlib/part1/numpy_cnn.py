@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from .. import _checks as V
 from .. import numpy_ops as F
 from ..train.loop import History
 from ..train.metrics import accuracy
@@ -54,9 +55,8 @@ def init_params(seed: int = 0, dtype=np.float32) -> dict[str, np.ndarray]:
     of arrays of ``dtype`` with the shapes of :data:`PARAM_SHAPES`. Seeded by
     ``np.random.default_rng(seed)``.
     """
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"init_params: dtype must be float32 or float64, got {dtype}")
+    dtype = V.check_float_dtype("init_params", "dtype", dtype, "numpy")
+    V.check_int("init_params", "seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     params = {}
     for name, shape in PARAM_SHAPES.items():
@@ -80,8 +80,7 @@ def _check_params(op: str, params):
 
 
 def _check_images(op: str, x, dtype):
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{op}: x must be a numpy.ndarray, got {type(x).__name__}")
+    V.check_array(op, "x", x, "numpy", floating=False)
     if x.ndim != 4 or x.shape[1:] != (1, 32, 32):
         raise ValueError(f"{op}: x must have shape (N, 1, 32, 32), got {x.shape}")
     if x.dtype != dtype:
@@ -190,6 +189,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float = 0.05,
 
 def evaluate(params: dict, x: np.ndarray, y: np.ndarray, batch_size: int = 500):
     """Mean cross-entropy and accuracy on ``(x, y)``: returns ``(loss, accuracy)``."""
+    batch_size = V.check_int("evaluate", "batch_size", batch_size, minimum=1)
     loss_sum, correct = 0.0, 0
     for i in range(0, len(x), batch_size):
         logits, _ = forward(params, x[i:i + batch_size])
@@ -200,6 +200,7 @@ def evaluate(params: dict, x: np.ndarray, y: np.ndarray, batch_size: int = 500):
 
 def predict(params: dict, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
     """Predicted digit of each image in ``x`` (N, 1, 32, 32): int64 (N,)."""
+    batch_size = V.check_int("predict", "batch_size", batch_size, minimum=1)
     out = [forward(params, x[i:i + batch_size])[0].argmax(1) for i in range(0, len(x), batch_size)]
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
@@ -217,11 +218,13 @@ def train(x_train: np.ndarray, y_train: np.ndarray, x_val=None, y_val=None, epoc
     ``progress`` one line per epoch is printed, as :func:`cnnlib.train.fit` does.
     Images must be float32 (N, 1, 32, 32) (or the parameters' dtype); labels int (N,).
     """
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"train: optimizer must be 'adam' or 'sgd', got {optimizer!r}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"train: {name} must be a positive int, got {value!r}")
+    V.check_choice("train", "optimizer", optimizer, ("adam", "sgd"))
+    epochs = V.check_int("train", "epochs", epochs, minimum=1)
+    batch_size = V.check_int("train", "batch_size", batch_size, minimum=1)
+    lr = V.check_number("train", "lr", lr, minimum=0.0, strict=True)
+    momentum = V.check_number("train", "momentum", momentum, minimum=0.0, maximum=1.0)
+    V.check_int("train", "seed", seed, minimum=0)
+    V.check_bool("train", "progress", progress)
     if (x_val is None) != (y_val is None):
         raise ValueError("train: give both x_val and y_val, or neither")
     params = init_params(seed, dtype=x_train.dtype) if params is None else params

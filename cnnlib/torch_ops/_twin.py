@@ -1,17 +1,27 @@
-"""Helpers that give each torch twin its numpy twin's documentation, and autograd backward."""
+"""What every torch twin shares: its NumPy twin's documentation, and a backward by autograd."""
 
 from __future__ import annotations
 
 import torch
 
+from .. import _checks as V
+
 
 def twin_doc(fn, reference):
-    """Document ``fn`` as the PyTorch twin of the NumPy function ``reference``."""
+    """Document ``fn`` as the PyTorch twin of the NumPy function ``reference``; returns ``fn``."""
     fn.__doc__ = (
         f"PyTorch twin of :func:`cnnlib.numpy_ops.{reference.__name__}`: same arguments and "
         f"result, on torch tensors of any floating dtype and device, differentiable by "
         f"autograd.\n\n    " + (reference.__doc__ or "").strip())
     return fn
+
+
+def twin_of(reference):
+    """Decorator: ``@twin_of(reference.conv2d)`` above ``def conv2d(...)`` gives it the
+    NumPy twin's docstring (see :func:`twin_doc`)."""
+    def attach(fn):
+        return twin_doc(fn, reference)
+    return attach
 
 
 def autograd_backward(forward, grad_output, arrays, **kwargs):
@@ -33,10 +43,6 @@ def autograd_backward(forward, grad_output, arrays, **kwargs):
 
 
 def check_grad_output(op, grad_output, expected_shape, like):
-    from .. import _checks as V
-
-    V.check_array(op, "grad_output", grad_output, "torch")
-    if tuple(grad_output.shape) != tuple(expected_shape):
-        raise ValueError(f"{op}: grad_output has shape {tuple(grad_output.shape)}, the forward "
-                         f"output has shape {tuple(expected_shape)}")
-    V.check_same_dtype(op, input=like, grad_output=grad_output)
+    """:func:`cnnlib._checks.check_grad_output` for tensors (kept for modules that import it
+    from here; new code calls ``_checks.check_grad_output(..., "torch")``)."""
+    V.check_grad_output(op, grad_output, expected_shape, like, "torch")

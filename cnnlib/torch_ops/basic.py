@@ -7,66 +7,69 @@ import torch
 from .. import _checks as V
 from .._index import constant_pad_slices, pad_index
 from ..numpy_ops import basic as reference
-from ._twin import autograd_backward, twin_doc
+from ._twin import autograd_backward, twin_of
 
 __all__ = list(reference.__all__)
 
 
+@twin_of(reference.pad)
 def pad(input, pad, mode="constant", value=None):
-    pairs = V.pad_args("pad", input, pad, mode, "torch")
-    nd = input.ndim
+    pairs = V.pad_args("pad", input, pad, mode, "torch", value)
     if mode == "constant":
-        fill = 0 if value is None else value
         out_shape, src, dst = constant_pad_slices(tuple(input.shape), pairs)
-        out = input.new_full(out_shape, fill)
+        out = input.new_full(out_shape, 0 if value is None else value)
         out[dst] = input[src]
         return out
-    if value not in (None, 0):
-        raise ValueError(f"pad: value is only used with mode='constant', got mode={mode!r}")
     out = input
     for i, (lo, hi) in enumerate(pairs):
-        axis = nd - 1 - i
-        index = torch.tensor(pad_index(input.shape[axis], lo, hi, mode), device=input.device)
+        axis = input.ndim - 1 - i
+        index = torch.tensor(pad_index(input.shape[axis], lo, hi, mode), dtype=torch.long,
+                             device=input.device)
         out = out.index_select(axis, index)
     return out
 
 
+@twin_of(reference.relu)
 def relu(input, inplace=False):
     V.check_array("relu", "input", input, "torch")
+    V.check_bool("relu", "inplace", inplace)
     return input.clamp_min_(0) if inplace else input.clamp_min(0)
 
 
+@twin_of(reference.relu_backward)
 def relu_backward(grad_output, input):
     V.check_array("relu_backward", "input", input, "torch")
-    V.check_array("relu_backward", "grad_output", grad_output, "torch")
-    if grad_output.shape != input.shape:
-        raise ValueError(f"relu_backward: grad_output has shape {tuple(grad_output.shape)}, "
-                         f"input has shape {tuple(input.shape)}")
-    return torch.where(input > 0, grad_output, torch.zeros_like(grad_output))
+    V.check_grad_output("relu_backward", grad_output, input.shape, input, "torch")
+    return torch.where(input <= 0, torch.zeros_like(grad_output), grad_output)
 
 
 def _cast(op, input, dtype):
     V.check_array(op, "input", input, "torch")
     if dtype is None:
         return input
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"{op}: dtype must be a floating torch.dtype, got {dtype!r}")
-    return input.to(dtype)
+    return input.to(V.check_float_dtype(op, "dtype", dtype, "torch"))
 
 
+@twin_of(reference.log_softmax)
 def log_softmax(input, dim, dtype=None):
-    x = _cast("log_softmax", input, dtype)
-    dim = V.check_dim("log_softmax", dim, x.ndim)
-    if x.ndim == 0:
-        return torch.zeros_like(x)
+    return _log_softmax("log_softmax", input, dim, dtype)
+
+
+def _log_softmax(op, input, dim, dtype):
+    x = _cast(op, input, dtype)
+    dim = V.check_dim(op, dim, x.ndim)
+    if x.numel() == 0:
+        return x.clone()
     shifted = x - x.amax(dim=dim, keepdim=True).detach()
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 
 
+@twin_of(reference.softmax)
 def softmax(input, dim, dtype=None):
-    return log_softmax(input, dim, dtype).exp()
+    return _log_softmax("softmax", input, dim, dtype).exp()
 
 
+@twin_of(reference.linear)
 def linear(input, weight, bias=None):
     V.linear_args("linear", input, weight, bias, "torch")
     out = input @ weight.T if weight.ndim == 2 else input @ weight
@@ -75,49 +78,31 @@ def linear(input, weight, bias=None):
     return out
 
 
+@twin_of(reference.linear_backward)
 def linear_backward(grad_output, input, weight, bias=None):
-    out_shape = linear(input, weight, bias).shape
-    V.check_array("linear_backward", "grad_output", grad_output, "torch")
-    if grad_output.shape != out_shape:
-        raise ValueError(f"linear_backward: grad_output has shape {tuple(grad_output.shape)}, "
-                         f"the forward output has shape {tuple(out_shape)}")
+    V.linear_args("linear_backward", input, weight, bias, "torch")
+    out_shape = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
+    V.check_grad_output("linear_backward", grad_output, out_shape, input, "torch")
     return tuple(autograd_backward(linear, grad_output, (input, weight, bias)))
 
 
-def _ce_args(op, input, target, reduction):
-    V.check_array(op, "input", input, "torch", ndims=(1, 2))
-    if not isinstance(target, torch.Tensor) or target.is_floating_point() or \
-            target.dtype == torch.bool or target.is_complex():
-        raise TypeError(f"{op}: target must be an integer torch.Tensor of class indices, "
-                        f"got {getattr(target, 'dtype', type(target).__name__)}")
-    if tuple(target.shape) != tuple(input.shape[:-1]):
-        raise ValueError(f"{op}: target has shape {tuple(target.shape)}, expected "
-                         f"{tuple(input.shape[:-1])} for input of shape {tuple(input.shape)}")
-    classes = input.shape[-1]
-    if target.numel() and (int(target.min()) < 0 or int(target.max()) >= classes):
-        raise ValueError(f"{op}: target holds class indices outside [0, {classes - 1}]")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
+@twin_of(reference.cross_entropy)
 def cross_entropy(input, target, reduction="mean"):
-    _ce_args("cross_entropy", input, target, reduction)
-    logp = log_softmax(input, -1)
+    V.cross_entropy_args("cross_entropy", input, target, reduction, "torch")
+    logp = _log_softmax("cross_entropy", input, -1, None)
     losses = -logp.gather(-1, target.long()[..., None])[..., 0]
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total / max(losses.numel(), 1) if reduction == "mean" else total
+    return total if reduction == "sum" else total / losses.numel()
 
 
+@twin_of(reference.cross_entropy_backward)
 def cross_entropy_backward(grad_output, input, target, reduction="mean"):
-    _ce_args("cross_entropy_backward", input, target, reduction)
-    if not isinstance(grad_output, torch.Tensor):
-        grad_output = torch.as_tensor(grad_output, dtype=input.dtype, device=input.device)
+    op = "cross_entropy_backward"
+    V.cross_entropy_args(op, input, target, reduction, "torch")
+    V.check_grad_output(op, grad_output, target.shape if reduction == "none" else (), input,
+                        "torch")
     (grad,) = autograd_backward(lambda x: cross_entropy(x, target, reduction), grad_output,
                                 (input,))
     return grad
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

@@ -3,9 +3,10 @@
 The forward builds the patch matrix with ``Tensor.unfold`` (one strided view per
 spatial axis, no Python loop over pixels) and contracts it with the weights in
 one ``einsum``, so it runs as a few large kernels on a GPU. The transposed
-convolution is, as in the NumPy reference, the zero-stuffed input correlated
-with the flipped filter. Backward twins differentiate these forwards with
-autograd.
+convolution is the adjoint of that: the weights transposed times the input, each
+kernel tap's share added back where that tap reads (the scatter form, which computes
+the sums of the NumPy reference's zero-stuffed gather form). Backward twins
+differentiate these forwards with autograd.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import math
 import torch
 
 from .. import _checks as V
-from .._index import adjoint_padding
+from .._index import kernel_offsets, tap_slices
 from ..numpy_ops import conv as reference
-from ._twin import autograd_backward, check_grad_output, twin_doc
+from ._twin import autograd_backward, twin_of
 from .basic import pad as _pad
 
 __all__ = list(reference.__all__)
-_LETTERS = "hwd"
 
 
 def _pad_or_crop(x, left, right):
@@ -51,25 +51,32 @@ def _conv_core(xp, weight, stride, dilation, groups, out_spatial):
     return out.reshape(n, o, *out_spatial)
 
 
-def _flip_transpose_weight(weight, groups):
-    cin, cog = weight.shape[:2]
-    kernel = tuple(weight.shape[2:])
-    w = weight.reshape(groups, cin // groups, cog, *kernel).transpose(1, 2)
-    w = w.reshape(groups * cog, cin // groups, *kernel)
-    return torch.flip(w, dims=tuple(range(2, 2 + len(kernel))))
+def _scatter(x, weight, stride, padding, dilation, groups, out_spatial):
+    """The transposed convolution of ``x`` (N, C_in, *n) with ``weight`` (C_in, C_out/g, *K).
 
-
-def _adjoint(grad, weight, stride, pad_left, dilation, groups, in_spatial):
-    n, c = grad.shape[:2]
-    out_spatial = tuple(grad.shape[2:])
+    Each input value adds a copy of the filter, scaled by it, into the output: the weights
+    transposed times the input give every tap's contribution at once, and each tap's share
+    lands ``i*d`` positions further on, on a grid ``s`` apart. Then ``padding`` is cropped
+    away. (The gather form of section 1.6 computes the same sums; this form multiplies
+    nothing by the zeros it would stuff in, so a NaN or infinite weight spreads exactly as in
+    torch.)
+    """
+    n, c_in = x.shape[:2]
+    spatial = tuple(x.shape[2:])
+    c_out_g = weight.shape[1]
     kernel = tuple(weight.shape[2:])
-    stuffed = grad.new_zeros((n, c) + tuple((m - 1) * s + 1 for m, s in zip(out_spatial, stride)))
-    stuffed[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = grad
-    pads = [adjoint_padding(m, ni, k, s, p, d) for m, ni, k, s, p, d in
-            zip(out_spatial, in_spatial, kernel, stride, pad_left, dilation)]
-    zp = _pad_or_crop(stuffed, [lo for lo, _ in pads], [hi for _, hi in pads])
-    return _conv_core(zp, _flip_transpose_weight(weight, groups), (1,) * len(kernel), dilation,
-                      groups, in_spatial)
+    xg = x.reshape(n, groups, c_in // groups, math.prod(spatial))
+    w = weight.reshape(groups, c_in // groups, c_out_g, math.prod(kernel))
+    taps = torch.einsum("ngcl,gcok->ngokl", xg, w).reshape(
+        n, groups * c_out_g, math.prod(kernel), *spatial)
+    full = tuple(max((m - 1) * s + d * (k - 1) + 1, p + o) for m, s, d, k, p, o in
+                 zip(spatial, stride, dilation, kernel, padding, out_spatial))
+    out = x.new_zeros((n, groups * c_out_g) + full)
+    for t, offset in enumerate(kernel_offsets(kernel)):
+        out[(slice(None), slice(None)) + tap_slices(offset, stride, dilation, spatial)] += \
+            taps[:, :, t]
+    return out[(slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in
+                                                  zip(padding, out_spatial))]
 
 
 def _bias(bias, nd):
@@ -91,49 +98,109 @@ def _conv_transpose_forward(op, nd, input, weight, bias, stride, padding, output
     a = V.conv_transpose_args(op, nd, input, weight, bias, stride, padding, output_padding,
                               groups, dilation, "torch")
     x = input if a.batched else input[None]
-    out = _adjoint(x, weight, a.stride, a.padding, a.dilation, a.groups, a.spatial_out)
+    out = _scatter(x, weight, a.stride, a.padding, a.dilation, a.groups, a.spatial_out)
     if bias is not None:
         out = out + _bias(bias, nd)
     return out if a.batched else out[0]
 
 
-def _make(nd):
-    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        return _conv_forward(f"conv{nd}d", nd, input, weight, bias, stride, padding, dilation,
-                             groups)
-
-    def conv_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
-                      groups=1):
-        op = f"conv{nd}d_backward"
-        a = V.conv_args(op, nd, input, weight, bias, stride, padding, dilation, groups, "torch")
-        lead = tuple(input.shape[:1]) if a.batched else ()
-        check_grad_output(op, grad_output, lead + (weight.shape[0],) + a.spatial_out, input)
-        return tuple(autograd_backward(conv, grad_output, (input, weight, bias), stride=stride,
-                                       padding=padding, dilation=dilation, groups=groups))
-
-    def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                       groups=1, dilation=1):
-        return _conv_transpose_forward(f"conv_transpose{nd}d", nd, input, weight, bias, stride,
-                                       padding, output_padding, groups, dilation)
-
-    def conv_transpose_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
-                                output_padding=0, groups=1, dilation=1):
-        op = f"conv_transpose{nd}d_backward"
-        a = V.conv_transpose_args(op, nd, input, weight, bias, stride, padding, output_padding,
-                                  groups, dilation, "torch")
-        lead = tuple(input.shape[:1]) if a.batched else ()
-        check_grad_output(op, grad_output, lead + (a.c_out,) + a.spatial_out, input)
-        return tuple(autograd_backward(conv_transpose, grad_output, (input, weight, bias),
-                                       stride=stride, padding=padding,
-                                       output_padding=output_padding, groups=groups,
-                                       dilation=dilation))
-
-    return conv, conv_backward, conv_transpose, conv_transpose_backward
+def _conv_backward(op, nd, grad_output, input, weight, bias, stride, padding, dilation, groups):
+    a = V.conv_args(op, nd, input, weight, bias, stride, padding, dilation, groups, "torch")
+    lead = tuple(input.shape[:1]) if a.batched else ()
+    V.check_grad_output(op, grad_output, lead + (weight.shape[0],) + a.spatial_out, input,
+                        "torch")
+    forward = (conv1d, conv2d, conv3d)[nd - 1]
+    return tuple(autograd_backward(forward, grad_output, (input, weight, bias), stride=stride,
+                                   padding=padding, dilation=dilation, groups=groups))
 
 
-for _nd in (1, 2, 3):
-    for _fn, _name in zip(_make(_nd), (f"conv{_nd}d", f"conv{_nd}d_backward",
-                                        f"conv_transpose{_nd}d", f"conv_transpose{_nd}d_backward")):
-        _fn.__name__ = _fn.__qualname__ = _name
-        _fn.__module__ = __name__
-        globals()[_name] = twin_doc(_fn, getattr(reference, _name))
+def _conv_transpose_backward(op, nd, grad_output, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation):
+    a = V.conv_transpose_args(op, nd, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation, "torch")
+    lead = tuple(input.shape[:1]) if a.batched else ()
+    V.check_grad_output(op, grad_output, lead + (a.c_out,) + a.spatial_out, input, "torch")
+    forward = (conv_transpose1d, conv_transpose2d, conv_transpose3d)[nd - 1]
+    return tuple(autograd_backward(forward, grad_output, (input, weight, bias), stride=stride,
+                                   padding=padding, output_padding=output_padding,
+                                   groups=groups, dilation=dilation))
+
+
+# --- the public twins, written out ---------------------------------------------------------------
+
+@twin_of(reference.conv1d)
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_forward("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@twin_of(reference.conv2d)
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_forward("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@twin_of(reference.conv3d)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_forward("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+@twin_of(reference.conv1d_backward)
+def conv1d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
+                    groups=1):
+    return _conv_backward("conv1d_backward", 1, grad_output, input, weight, bias, stride,
+                          padding, dilation, groups)
+
+
+@twin_of(reference.conv2d_backward)
+def conv2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
+                    groups=1):
+    return _conv_backward("conv2d_backward", 2, grad_output, input, weight, bias, stride,
+                          padding, dilation, groups)
+
+
+@twin_of(reference.conv3d_backward)
+def conv3d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
+                    groups=1):
+    return _conv_backward("conv3d_backward", 3, grad_output, input, weight, bias, stride,
+                          padding, dilation, groups)
+
+
+@twin_of(reference.conv_transpose1d)
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose_forward("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                                   output_padding, groups, dilation)
+
+
+@twin_of(reference.conv_transpose2d)
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose_forward("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                                   output_padding, groups, dilation)
+
+
+@twin_of(reference.conv_transpose3d)
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose_forward("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                                   output_padding, groups, dilation)
+
+
+@twin_of(reference.conv_transpose1d_backward)
+def conv_transpose1d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
+                              output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_backward("conv_transpose1d_backward", 1, grad_output, input, weight,
+                                    bias, stride, padding, output_padding, groups, dilation)
+
+
+@twin_of(reference.conv_transpose2d_backward)
+def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
+                              output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_backward("conv_transpose2d_backward", 2, grad_output, input, weight,
+                                    bias, stride, padding, output_padding, groups, dilation)
+
+
+@twin_of(reference.conv_transpose3d_backward)
+def conv_transpose3d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
+                              output_padding=0, groups=1, dilation=1):
+    return _conv_transpose_backward("conv_transpose3d_backward", 3, grad_output, input, weight,
+                                    bias, stride, padding, output_padding, groups, dilation)

@@ -1,8 +1,9 @@
 """PyTorch twins of :mod:`cnnlib.numpy_ops.pool`.
 
-Windows come from ``Tensor.unfold`` on the padded input; max pooling reduces them
-with ``max`` (keeping the winning tap for ``return_indices``), average pooling with
-``sum`` and a divisor computed by the same rule as the NumPy reference.
+Windows come from ``Tensor.unfold`` on the padded input. Max pooling runs through
+their taps as the NumPy reference does, keeping the winner and its tap (for
+``return_indices``, and for autograd); average pooling sums them and divides by the
+same divisor as the reference.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import math
 import torch
 
 from .. import _checks as V
-from .._index import pool_divisor_1d, pool_right_padding
+from .._index import pool_divisor_1d, pool_flat_indices, pool_right_padding, pool_start_taps
 from ..numpy_ops import pool as reference
-from ._twin import autograd_backward, check_grad_output, twin_doc
+from ._twin import autograd_backward, twin_of
 from .basic import pad as _pad
 
 __all__ = list(reference.__all__)
@@ -38,45 +39,37 @@ def _windows(x, a: V.PoolArgs, fill):
     return w.reshape(*w.shape[:lead + nd], math.prod(a.kernel))
 
 
-def _flat_indices(arg, a: V.PoolArgs):
-    nd = len(a.kernel)
-    flat = torch.zeros_like(arg)
-    rest = arg
-    taps = []
-    for k in reversed(a.kernel):
-        taps.append(rest % k)
-        rest = rest // k
-    taps.reverse()
-    for axis in range(nd):
-        shape = [1] * arg.ndim
-        shape[arg.ndim - nd + axis] = a.spatial_out[axis]
-        start = (torch.arange(a.spatial_out[axis], device=arg.device) * a.stride[axis]
-                 - a.padding[axis]).reshape(shape)
-        flat = flat * a.spatial_in[axis] + start + taps[axis] * a.dilation[axis]
-    return flat
-
-
-def _max_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode):
-    return V.max_pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
-                           "torch")
-
-
-def _avg_args(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override):
-    return V.avg_pool_args(op, nd, input, kernel_size, stride, padding, ceil_mode,
-                           count_include_pad, divisor_override, "torch")
+def _max_and_argmax(x, a: V.PoolArgs):
+    """Window maximum and winning tap, by the NumPy reference's (and PyTorch's) rules: the first
+    maximum wins, so does any NaN (the last one), and an all ``-inf`` window points at its first
+    tap inside the input. The ``where`` chain routes autograd's gradient to the winner."""
+    windows = _windows(x, a, float("-inf"))
+    arg = pool_start_taps(a.kernel, a.stride, a.padding, a.dilation, a.spatial_in, a.spatial_out,
+                          lambda v: torch.tensor(v, device=x.device)).expand(windows.shape[:-1])
+    best = windows.gather(-1, arg[..., None])[..., 0]
+    for idx in range(windows.shape[-1]):
+        v = windows[..., idx]
+        better = (v > best) | v.isnan()
+        best = torch.where(better, v, best)
+        arg = torch.where(better, idx, arg)
+    return best, arg
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    a = _max_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
-    best, arg = _windows(input, a, float("-inf")).max(dim=-1)
-    return (best, _flat_indices(arg, a)) if return_indices else best
+    a = V.max_pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                        "torch")
+    V.check_bool(op, "return_indices", return_indices)
+    best, arg = _max_and_argmax(input, a)
+    if not return_indices:
+        return best
+    return best, pool_flat_indices(arg, a.kernel, a.stride, a.padding, a.dilation, a.spatial_in,
+                                   a.spatial_out, lambda n: torch.arange(n, device=arg.device))
 
 
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
-    a = _avg_args(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                  divisor_override)
+    a = V.avg_pool_args(op, nd, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override, "torch")
     total = _windows(input, a, 0.0).sum(dim=-1)
     if divisor_override is not None:
         return total / divisor_override
@@ -88,63 +81,115 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
     return total / div
 
 
-def _pool_backward(op, forward, a, grad_output, input, **kwargs):
-    expected = tuple(input.shape[:-len(a.kernel)]) + a.spatial_out
-    check_grad_output(op, grad_output, expected, input)
-    (grad,) = autograd_backward(forward, grad_output, (input,), **kwargs)
+
+def _output_shape(input, a: V.PoolArgs):
+    return tuple(input.shape[:input.ndim - len(a.kernel)]) + a.spatial_out
+
+
+def _max_pool_backward(op, nd, grad_output, input, kernel_size, stride, padding, dilation,
+                       ceil_mode):
+    a = V.max_pool_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                        "torch")
+    V.check_grad_output(op, grad_output, _output_shape(input, a), input, "torch")
+    (grad,) = autograd_backward(
+        lambda x: _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, False),
+        grad_output, (input,))
     return grad
 
 
-def _make(nd):
-    def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                 return_indices=False):
-        return _max_pool(f"max_pool{nd}d", nd, input, kernel_size, stride, padding, dilation,
-                         ceil_mode, return_indices)
-
-    def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
-                          ceil_mode=False):
-        op = f"max_pool{nd}d_backward"
-        a = _max_args(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
-        return _pool_backward(op, max_pool, a, grad_output, input, kernel_size=kernel_size,
-                              stride=stride, padding=padding, dilation=dilation,
-                              ceil_mode=ceil_mode)
-
-    if nd == 1:
-        def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                     count_include_pad=True):
-            return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
-                             count_include_pad, None)
-
-        def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0,
-                              ceil_mode=False, count_include_pad=True):
-            op = "avg_pool1d_backward"
-            a = _avg_args(op, 1, input, kernel_size, stride, padding, ceil_mode,
-                          count_include_pad, None)
-            return _pool_backward(op, avg_pool, a, grad_output, input, kernel_size=kernel_size,
-                                  stride=stride, padding=padding, ceil_mode=ceil_mode,
-                                  count_include_pad=count_include_pad)
-    else:
-        def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                     count_include_pad=True, divisor_override=None):
-            return _avg_pool(f"avg_pool{nd}d", nd, input, kernel_size, stride, padding,
-                             ceil_mode, count_include_pad, divisor_override)
-
-        def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0,
-                              ceil_mode=False, count_include_pad=True, divisor_override=None):
-            op = f"avg_pool{nd}d_backward"
-            a = _avg_args(op, nd, input, kernel_size, stride, padding, ceil_mode,
-                          count_include_pad, divisor_override)
-            return _pool_backward(op, avg_pool, a, grad_output, input, kernel_size=kernel_size,
-                                  stride=stride, padding=padding, ceil_mode=ceil_mode,
-                                  count_include_pad=count_include_pad,
-                                  divisor_override=divisor_override)
-
-    return max_pool, max_pool_backward, avg_pool, avg_pool_backward
+def _avg_pool_backward(op, nd, grad_output, input, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override):
+    a = V.avg_pool_args(op, nd, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override, "torch")
+    V.check_grad_output(op, grad_output, _output_shape(input, a), input, "torch")
+    (grad,) = autograd_backward(
+        lambda x: _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode,
+                            count_include_pad, divisor_override),
+        grad_output, (input,))
+    return grad
 
 
-for _nd in (1, 2, 3):
-    for _fn, _name in zip(_make(_nd), (f"max_pool{_nd}d", f"max_pool{_nd}d_backward",
-                                        f"avg_pool{_nd}d", f"avg_pool{_nd}d_backward")):
-        _fn.__name__ = _fn.__qualname__ = _name
-        _fn.__module__ = __name__
-        globals()[_name] = twin_doc(_fn, getattr(reference, _name))
+# --- the public twins, written out ---------------------------------------------------------------
+
+@twin_of(reference.max_pool1d)
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@twin_of(reference.max_pool2d)
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@twin_of(reference.max_pool3d)
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@twin_of(reference.avg_pool1d)
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, None)
+
+
+@twin_of(reference.avg_pool2d)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+@twin_of(reference.avg_pool3d)
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+@twin_of(reference.max_pool1d_backward)
+def max_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
+                        ceil_mode=False):
+    return _max_pool_backward("max_pool1d_backward", 1, grad_output, input, kernel_size, stride,
+                              padding, dilation, ceil_mode)
+
+
+@twin_of(reference.max_pool2d_backward)
+def max_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
+                        ceil_mode=False):
+    return _max_pool_backward("max_pool2d_backward", 2, grad_output, input, kernel_size, stride,
+                              padding, dilation, ceil_mode)
+
+
+@twin_of(reference.max_pool3d_backward)
+def max_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
+                        ceil_mode=False):
+    return _max_pool_backward("max_pool3d_backward", 3, grad_output, input, kernel_size, stride,
+                              padding, dilation, ceil_mode)
+
+
+@twin_of(reference.avg_pool1d_backward)
+def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True):
+    return _avg_pool_backward("avg_pool1d_backward", 1, grad_output, input, kernel_size, stride,
+                              padding, ceil_mode, count_include_pad, None)
+
+
+@twin_of(reference.avg_pool2d_backward)
+def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+    return _avg_pool_backward("avg_pool2d_backward", 2, grad_output, input, kernel_size, stride,
+                              padding, ceil_mode, count_include_pad, divisor_override)
+
+
+@twin_of(reference.avg_pool3d_backward)
+def avg_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+    return _avg_pool_backward("avg_pool3d_backward", 3, grad_output, input, kernel_size, stride,
+                              padding, ceil_mode, count_include_pad, divisor_override)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["show_images", "show_matrix", "show_feature_maps", "draw_cells", "plot_history"]
+from .._checks import check_int, check_number
+
+__all__ = ["show_images", "show_matrix", "show_feature_maps", "draw_cells", "finish_cells",
+           "plot_history"]
 
 
 def _plt():
@@ -29,7 +32,8 @@ def show_images(images, titles=None, cols: int | None = None, cmap: str = "gray"
         raise ValueError("show_images: images is empty")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"show_images: {len(titles)} titles for {len(images)} images")
-    cols = cols or min(len(images), 6)
+    size = check_number("show_images", "size", size, minimum=0, strict=True)
+    cols = min(len(images), 6) if cols is None else check_int("show_images", "cols", cols, minimum=1)
     rows = -(-len(images) // cols)
     plt = _plt()
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
@@ -82,6 +86,7 @@ def show_feature_maps(maps, cols: int = 8, size: float = 1.4, title: str | None 
 
     Each map has its own colour scale. Used in sections 1.5, 1.8 and 1.9.
     """
+    cols = check_int("show_feature_maps", "cols", cols, minimum=1)
     maps = np.asarray(maps)
     if maps.ndim != 3:
         raise ValueError(f"show_feature_maps: maps must be (n_C, n_H, n_W), got {maps.shape}")
@@ -107,6 +112,20 @@ def draw_cells(ax, cells, x0: float = 0.0, title: str | None = None, fontsize: f
     if title:
         ax.text(x0 - 0.5, -0.8, title, fontsize=fontsize, va="bottom")
     return extent
+
+
+def finish_cells(ax, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """Finish an axes that shows grids of cells: its limits, square cells, no ticks, no frame.
+
+    ``xlim = (left, right)`` and ``ylim = (bottom, top)`` in data coordinates; rows grow
+    downwards as in an image, so ``bottom > top`` (room above ``top`` holds the grid titles of
+    :func:`draw_cells`). The one way the chapter explorers (:mod:`cnnlib.viz.explorers`) end a
+    picture of cells.
+    """
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
 
 
 def plot_history(history: History, title: str | None = None):

@@ -56,5 +56,13 @@ def test_lenet5_validation():
         LeNet5(in_channels=1.0)
     with pytest.raises(TypeError, match="channels"):
         LeNet5(channels=8)
+    with pytest.raises(TypeError, match="LeNet5: f must be an int, got True"):
+        LeNet5(f=True)
+    with pytest.raises(ValueError, match="LeNet5: num_classes must be positive"):
+        LeNet5(num_classes=0)
+    with pytest.raises(ValueError, match="LeNet5: hidden must be positive"):
+        LeNet5(hidden=(120, 0))
+    with pytest.raises(ValueError, match="LeNet5: x expects a 4-D"):
+        LeNet5()(torch.zeros(3, 32, 32))
     with pytest.raises(ValueError, match=r"\(N, 1, 32, 32\)"):
         LeNet5(in_channels=1)(torch.zeros(1, 3, 32, 32))

@@ -20,3 +20,23 @@ def test_summary_reproduces_the_course_lenet_table():
     assert "48,120" in str(table)
     assert layers_of(model) == [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)]
     assert summary(model, (3, 32, 32)).rows[0].output_shape == (8, 28, 28)
+
+
+def test_summary_checks_its_arguments():
+    import pytest
+
+    from cnnlib.models import course_table
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3))
+    with pytest.raises(ValueError, match="summary: layout must be one of"):
+        summary(model, (1, 8, 8), layout="NWHC")
+    with pytest.raises(TypeError, match="summary: model must be a torch.nn.Module"):
+        summary("model", (1, 8, 8))
+    with pytest.raises(TypeError, match="summary: input_shape must be a tuple"):
+        summary(model, 8)
+    with pytest.raises(TypeError, match="summary: input_shape must be an int"):
+        summary(model, (1, 8.0, 8))
+    with pytest.raises(ValueError, match="course_table: input_shape must be positive"):
+        course_table(model, (1, 0, 8))
+    with pytest.raises(TypeError, match="course_table: labels must be a dict"):
+        course_table(model, (1, 8, 8), labels=["conv"])

@@ -1,11 +1,16 @@
-"""The NumPy backward passes agree with central finite differences on small float64 inputs."""
+"""The NumPy backward passes agree with central finite differences on small float64 inputs.
+
+Every op of the registry (``registry.py``) with ``fd_examples`` is checked, plus two claims
+about the convolution's backward that the book makes.
+"""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 from cnnlib import numpy_ops as N
-from strategies import conv_problems, conv_transpose_problems, pool_problems
+from registry import OPS
+from strategies import conv_problems
 
 
 def numeric_grad(f, arrays, g, eps=1e-6):
@@ -28,62 +33,37 @@ def numeric_grad(f, arrays, g, eps=1e-6):
     return grads
 
 
-def _check(forward, backward, arrays, seed):
-    out = forward()
-    g = np.random.default_rng(seed).standard_normal(out.shape)
-    want = numeric_grad(forward, arrays, g)
-    got = backward(g)
-    got = got if isinstance(got, tuple) else (got,)
-    for a, b in zip(got, want):
-        if b is not None:
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+def _float64(v):
+    return v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
 
 
-@settings(max_examples=25)
-@given(conv_problems(nds=(1, 2)))
-def test_conv_backward_matches_finite_differences(p):
-    p.dtype = np.float64
-    x, w, b = p.arrays(p.w_shape[0])
-    name = f"conv{p.nd}d"
-    _check(lambda: getattr(N, name)(x, w, b, **p.kwargs),
-           lambda g: getattr(N, name + "_backward")(g, x, w, b, **p.kwargs), (x, w, b), p.seed)
+@pytest.mark.parametrize("op", [op for op in OPS if op.fd_examples], ids=repr)
+def test_numpy_backward_matches_finite_differences(op):
+    """``<op>_backward`` against central differences, on the registry's problems in float64.
 
+    Random normal inputs have no ties, so max pooling is differentiable there.
+    """
+    @settings(max_examples=op.fd_examples)
+    @given(op.samples)
+    def check(sample):
+        args = [_float64(a) for a in sample.args]
+        kwargs = {k: (np.float64 if k == "dtype" else v) for k, v in sample.kwargs.items()}
+        bkw = op.backward_kwargs(kwargs)
 
-@settings(max_examples=25)
-@given(conv_transpose_problems(nds=(1, 2)))
-def test_conv_transpose_backward_matches_finite_differences(p):
-    p.dtype = np.float64
-    x, w, b = p.arrays(p.extra["cout"])
-    name = f"conv_transpose{p.nd}d"
-    _check(lambda: getattr(N, name)(x, w, b, **p.kwargs),
-           lambda g: getattr(N, name + "_backward")(g, x, w, b, **p.kwargs), (x, w, b), p.seed)
+        def forward():
+            out = op.numpy(*args, **kwargs)
+            return np.asarray(out[0] if isinstance(out, tuple) else out)
 
-
-@pytest.mark.parametrize("kind", ["avg", "max"])
-def test_pool_backward_matches_finite_differences(kind):
-    # Random normal inputs have no ties, so the max is differentiable there.
-    @settings(max_examples=25)
-    @given(pool_problems(kind, nds=(1, 2)))
-    def check(p):
-        p.dtype = np.float64
-        x, _, _ = p.arrays(0)
-        name = f"{kind}_pool{p.nd}d"
-        _check(lambda: getattr(N, name)(x, **p.kwargs),
-               lambda g: getattr(N, name + "_backward")(g, x, **p.kwargs), (x,), p.seed)
+        g = np.random.default_rng(0).standard_normal(forward().shape)
+        want = numeric_grad(forward, [args[i] for i in op.grads], g)
+        got = op.numpy_backward(g, *args, **bkw)
+        got = got if isinstance(got, tuple) else (got,)
+        for a, b in zip(got, want):
+            assert (a is None) == (b is None)
+            if b is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
     check()
-
-
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_dense_backwards_match_finite_differences(reduction, rng):
-    x = rng.standard_normal((3, 5))
-    w = rng.standard_normal((4, 5))
-    b = rng.standard_normal(4)
-    _check(lambda: N.linear(x, w, b), lambda g: N.linear_backward(g, x, w, b), (x, w, b), 1)
-    _check(lambda: N.relu(x), lambda g: N.relu_backward(g, x), (x,), 2)
-    t = rng.integers(0, 5, 3)
-    _check(lambda: np.asarray(N.cross_entropy(x, t, reduction)),
-           lambda g: N.cross_entropy_backward(g, x, t, reduction), (x,), 3)
 
 
 def test_input_gradient_is_a_convolution_with_the_flipped_filter(rng):
@@ -104,7 +84,7 @@ def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
     import torch
 
     from cnnlib import _checks as V
-    from cnnlib.numpy_ops import conv
+    from cnnlib.numpy_ops import _fast_conv
 
     p.dtype = np.float64
     x, w, _ = p.arrays(p.w_shape[0])
@@ -117,6 +97,6 @@ def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
     out = getattr(torch.nn.functional, name)(xt, torch.tensor(w), **p.kwargs)
     (want,) = torch.autograd.grad(out, xt, torch.tensor(g))
     for method in ("gather", "scatter"):
-        got = conv._adjoint(g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in,
-                            method=method)
+        got = _fast_conv.adjoint(g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in,
+                                 method=method)
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-9, atol=1e-9)

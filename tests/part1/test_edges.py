@@ -41,9 +41,9 @@ def test_kernels_return_fresh_arrays():
 
 @pytest.mark.parametrize("fn", [edges.sobel, edges.scharr])
 def test_axis_validation(fn):
-    with pytest.raises(ValueError, match="axis must be 'x'"):
+    with pytest.raises(ValueError, match="axis must be one of 'x', 'y'"):
         fn("z")
-    with pytest.raises(ValueError, match="axis must be 'x'"):
+    with pytest.raises(ValueError, match="axis must be one of 'x', 'y'"):
         fn(0)
 
 
@@ -63,6 +63,17 @@ def test_step_edge_bright_band():
                                                     edges.vertical_edge()), -expected)
     horiz = edges.correlate2d(edges.step_edge(6, vertical=False), edges.horizontal_edge())
     np.testing.assert_array_equal(horiz, expected.T)
+
+
+def test_step_edge_validation():
+    with pytest.raises(ValueError, match="step_edge: n must be >= 2"):
+        edges.step_edge(1)
+    with pytest.raises(TypeError, match="step_edge: n must be an int"):
+        edges.step_edge(6.0)
+    with pytest.raises(TypeError, match="step_edge: vertical must be a bool"):
+        edges.step_edge(6, vertical="yes")
+    with pytest.raises(ValueError, match="step_edge: bright must be finite"):
+        edges.step_edge(6, bright=float("inf"))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -92,8 +103,14 @@ def test_correlate_validation():
     img = np.zeros((5, 5))
     with pytest.raises(TypeError, match="image must be a numpy.ndarray"):
         edges.correlate2d([[0.0]], edges.sobel())
-    with pytest.raises(ValueError, match="kernel must be 2-D"):
+    with pytest.raises(ValueError, match="correlate2d: kernel expects a 2-D array"):
         edges.correlate2d(img, np.zeros(3))
+    with pytest.raises(TypeError, match="correlate2d: kernel must be a numpy.ndarray"):
+        edges.correlate2d(img, [[1.0]])
+    with pytest.raises(TypeError, match="kernel must hold real numbers"):
+        edges.correlate2d(img, np.zeros((3, 3), complex))
+    with pytest.raises(ValueError, match="must not be empty"):
+        edges.correlate2d(np.zeros((0, 5)), edges.sobel())
     with pytest.raises(TypeError, match="image must have dtype float32 or float64"):
         edges.convolve2d(np.zeros((5, 5), dtype=int), edges.sobel())
     with pytest.raises(ValueError, match="larger than image"):
@@ -164,15 +181,21 @@ def test_learn_filter_validation():
         edges.learn_filter(img.tolist(), ok)
     with pytest.raises(TypeError, match="target must be a numpy.ndarray"):
         edges.learn_filter(img, ok.tolist())
-    with pytest.raises(ValueError, match="image must be 2-D"):
+    with pytest.raises(ValueError, match="image expects a 2-D array"):
         edges.learn_filter(img[None], ok)
     with pytest.raises(TypeError, match="dtype float32 or float64"):
         edges.learn_filter(img.astype(int), ok)
     with pytest.raises(ValueError, match=r"target must have shape \(6, 6\)"):
         edges.learn_filter(img, np.zeros((8, 8)))
-    for kw, msg in [({"f": 0}, "f must be a positive int"), ({"f": 2.0}, "f must be"),
-                    ({"steps": 0}, "steps must be"), ({"lr": -1}, "lr must be"),
-                    ({"lr": True}, "lr must be"), ({"momentum": 1.0}, "momentum must be"),
-                    ({"f": 9}, "larger than the image")]:
-        with pytest.raises(ValueError, match=msg):
+    for kw, msg in [({"f": 0}, "f must be positive"), ({"steps": 0}, "steps must be positive"),
+                    ({"lr": -1}, "lr must lie in"), ({"lr": float("nan")}, "lr must be finite"),
+                    ({"momentum": 1.0}, r"momentum must lie in \[0, 1\)"),
+                    ({"momentum": -0.5}, "momentum must lie in"), ({"seed": -1}, "seed must be"),
+                    ({"f": 9}, "f=9 is larger than the image")]:
+        with pytest.raises(ValueError, match=f"learn_filter: {msg}"):
+            edges.learn_filter(img, ok, **kw)
+    for kw, msg in [({"f": 2.0}, "f must be an int"), ({"steps": True}, "steps must be an int"),
+                    ({"lr": True}, "lr must be a number"), ({"momentum": "0.9"}, "momentum"),
+                    ({"seed": 0.5}, "seed must be an int")]:
+        with pytest.raises(TypeError, match=f"learn_filter: {msg}"):
             edges.learn_filter(img, ok, **kw)

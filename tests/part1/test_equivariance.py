@@ -37,7 +37,7 @@ def test_shift_does_not_modify_its_input():
 def test_shift_validates():
     with pytest.raises(ValueError, match="mode"):
         shift(np.ones((3, 3)), 1, 1, mode="reflect")
-    with pytest.raises(TypeError, match="NumPy"):
+    with pytest.raises(TypeError, match="shift: x must be a numpy.ndarray"):
         shift([[1.0]], 1, 1)
     with pytest.raises(ValueError, match="2 axes"):
         shift(np.ones(3), 1, 1)
@@ -84,8 +84,18 @@ def test_equivariance_error_validates():
         equivariance_error(numpy_ops.relu, x, (1, 1), margin=2)
     with pytest.raises(TypeError, match="callable"):
         equivariance_error(3, x, (1, 1))
-    with pytest.raises(TypeError, match="pair"):
+    with pytest.raises(TypeError, match="shift_by must be a pair"):
         equivariance_error(numpy_ops.relu, x, 1)
+    with pytest.raises(ValueError, match="equivariance_error: output_stride must be positive"):
+        equivariance_error(numpy_ops.relu, x, (1, 1), output_stride=0)
+    with pytest.raises(TypeError, match="equivariance_error: output_stride must be an int"):
+        equivariance_error(numpy_ops.relu, x, (1, 1), output_stride=1.0)
+    with pytest.raises(ValueError, match="equivariance_error: margin must be non-negative"):
+        equivariance_error(numpy_ops.relu, x, (1, 1), margin=-1)
+    with pytest.raises(TypeError, match="equivariance_error: margin must be an int"):
+        equivariance_error(numpy_ops.relu, x, (1, 1), margin=True)
+    with pytest.raises(ValueError, match="invariance_error: mode must be one of"):
+        invariance_error(numpy_ops.relu, x, (1, 1), mode="wrap")
     with pytest.raises(ValueError, match="shape"):
         # an op whose output size depends on the content: the top-left pixel
         equivariance_error(lambda a: a[..., :3 if a[0, 0, 0, 0] else 2, :], x, (1, 0), mode="zero")

@@ -153,6 +153,16 @@ def test_validation_messages():
         N.train(x, y, optimizer="rmsprop")
     with pytest.raises(ValueError, match="epochs"):
         N.train(x, y, epochs=0)
+    with pytest.raises(TypeError, match="train: epochs must be an int"):
+        N.train(x, y, epochs=1.0)
+    with pytest.raises(TypeError, match="train: batch_size must be an int"):
+        N.train(x, y, batch_size=True)
+    with pytest.raises(ValueError, match="train: lr must lie in"):
+        N.train(x, y, lr=0.0)
+    with pytest.raises(ValueError, match="predict: batch_size must be positive"):
+        N.predict(params, x, batch_size=0)
+    with pytest.raises(TypeError, match="init_params: dtype must be float32 or float64"):
+        N.init_params(0, dtype=np.int32)
     with pytest.raises(ValueError, match="y_train"):
         N.train(x, y[:1])
     with pytest.raises(ValueError, match="x_val"):

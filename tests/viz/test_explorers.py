@@ -55,7 +55,7 @@ def test_pooling_geometry_matches_torch_and_shapes(f, s, mode):
 
 def test_pooling_geometry_reports_a_window_too_large():
     geo = pooling_geometry(np.ones((3, 3)), 4, 1)
-    assert geo.output is None and geo.out_size is None and "does not fit" in geo.error
+    assert geo.output is None and geo.out_size is None and "cannot be larger than the padded input" in geo.error
     assert isinstance(draw_pooling(np.ones((3, 3)), 4, 1), Figure)
 
 
@@ -159,3 +159,43 @@ def test_receptive_field_explorer_grid_and_render():
         r = shapes.receptive_field(layers)[-1][0]
         assert f"sees {r}×{r}" in fig.axes[0].get_title()
     assert e.frame().startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------------------------------------
+# Every chapter explorer fits a laptop screen with its sliders
+# ---------------------------------------------------------------------------------------------
+
+from cnnlib.viz.explorers.conv_arithmetic import conv_arithmetic_explorer  # noqa: E402
+from cnnlib.viz.widgets import MAX_FRAME_SIZE, png_size  # noqa: E402
+
+CHAPTER_EXPLORERS = {
+    # the configurations the book shows (sections 1.3, 1.4, 1.7, 1.9 and the API page)
+    "1.3 padding": lambda: conv_arithmetic_explorer(n=(5, 6, 7), f=(1, 2, 3, 4, 5), p=(0, 1, 2),
+                                                    s=(1,), d=(1,)),
+    "1.4 stride": lambda: conv_arithmetic_explorer(n=(6, 7, 8), f=(2, 3), p=(0, 1, 2),
+                                                   s=(1, 2, 3), d=(1, 2)),
+    "api default": conv_arithmetic_explorer,
+    "1.7 pooling": pooling_explorer,
+    "1.9 receptive field": receptive_field_explorer,
+}
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_EXPLORERS))
+def test_chapter_explorer_frames_fit_a_laptop_screen(name):
+    e = CHAPTER_EXPLORERS[name]()
+    grid = e.grid()
+    # the first, the last and an impossible setting (a message frame) where there is one
+    picks = [grid[0], grid[-1], e.initial]
+    sizes = {png_size(e.frame(**values)) for values in picks}
+    assert len(sizes) == 1, f"{name}: frames of different sizes {sizes} would make the page jump"
+    (width, height), = sizes
+    assert width <= MAX_FRAME_SIZE[0] and height <= MAX_FRAME_SIZE[1], (name, width, height)
+
+
+def test_png_size_reads_the_header():
+    e = pooling_explorer()
+    fig = draw_pooling(pooling_example(), 2, 2)
+    w, h = fig.get_size_inches() * e.dpi
+    assert png_size(e.frame()) == (round(w), round(h))
+    with pytest.raises(ValueError, match="not PNG"):
+        png_size(b"GIF89a")

@@ -115,15 +115,158 @@ def test_single_valued_parameters_get_no_slider():
     assert e.frame_count == 2
 
 
+def _live_parts(box):
+    """The sliders (by description), Play buttons and Image of a live explorer widget."""
+    import ipywidgets as W
+
+    sliders, plays, images, stack = {}, [], [], [box]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, W.SelectionSlider):
+            sliders[w.description] = w
+        elif isinstance(w, W.Play):
+            plays.append(w)
+        elif isinstance(w, W.Image):
+            images.append(w)
+        stack.extend(getattr(w, "children", ()))
+    assert len(images) == 1
+    return sliders, plays, images[0]
+
+
 def test_live_widget_follows_its_sliders():
     e = _small()
     box = e.widget()
-    image = box.children[-1]
-    sliders = {s.description: s for s in box.children[1].children}
+    sliders, plays, image = _live_parts(box)
+    assert set(sliders) == {"height", "color"} and plays == []
     assert image.value == e.frame(height=2, color="C0")
     sliders["height"].value = 3
     sliders["color"].value = "C1"
     assert image.value == e.frame(height=3, color="C1")
+    assert "cnnlib-explorer-live" in box._dom_classes
+
+
+def test_live_image_keeps_its_natural_size():
+    """A flex item that does not stretch (JupyterLab stretched 540 px frames to 829 px)."""
+    _, _, image = _live_parts(_small().widget())
+    assert image.layout.align_self == "flex-start"
+    assert image.layout.max_width == "100%"
+    assert image.layout.width == "auto" and image.layout.height == "auto"
+    assert image.width == "" and image.height == "", "no fixed size that could upscale"
+
+
+def test_player_script_and_style_are_package_data():
+    from importlib.resources import files
+
+    from cnnlib.viz.widgets import player_script, player_style
+
+    js = files("cnnlib.viz").joinpath("player.js").read_text(encoding="utf-8")
+    css = files("cnnlib.viz").joinpath("player.css").read_text(encoding="utf-8")
+    assert player_script() == js.strip() and player_style() == css.strip()
+    html = _small().player_html("the-id")
+    assert js.strip() in html and css.strip() in html
+    assert html.count("<script>") == 1 and html.count("<style>") == 1
+    assert player_script() + '(document.getElementById("the-id"));' in html
+    assert "{{" not in html and "}}" not in html, "no doubled braces from an f-string"
+
+
+def test_wheel_carries_the_player_files(tmp_path):
+    """pyproject's package-data puts player.js and player.css into the wheel."""
+    import shutil
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "cnnlib", src / "cnnlib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--no-index", "-q", "-w", str(tmp_path / "dist"), str(src)],
+                   check=True, capture_output=True)
+    wheel, = (tmp_path / "dist").glob("cnnlib-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "cnnlib/viz/player.js" in names and "cnnlib/viz/player.css" in names
+
+
+def test_hint_for_pages_without_scripts():
+    """A line that only script-less pages show (an untrusted notebook in JupyterLab): the
+    player's own script hides it."""
+    from cnnlib.viz.widgets import HINT
+
+    html = _small().player_html()
+    assert re.search(r'<div class="cnnlib-explorer-hint" style="[^"]*">', html)
+    assert html.index("cnnlib-explorer-hint") < html.index("<script")
+    assert "run this cell" in HINT and html.count(HINT) == 1
+    assert 'querySelector(".cnnlib-explorer-hint")' in html and "hint.hidden = true" in html
+    fixed = explorer(_bars, height=[2], color=["C0"])
+    assert '<div class="cnnlib-explorer-hint"' not in fixed.player_html(), "no slider, no hint"
+
+
+# ---------------------------------------------------------------------------------------------
+# The play button
+# ---------------------------------------------------------------------------------------------
+
+def _played():
+    return explorer(_bars, height=[1, 2, 3], color=["C0", "C1"], title="bars", dpi=30,
+                    initial={"height": 2}, play="height", interval=250)
+
+
+def test_play_button_in_the_player():
+    e = _played()
+    html = e.player_html()
+    data = _player_data(html)
+    assert data["play"] == {"slider": "height", "interval": 250}
+    button = re.search(r'<button type="button" class="cnnlib-explorer-play" data-play="height"'
+                       r'[^>]*disabled>', html)
+    assert button, "a play button for the slider, disabled until the script runs"
+    assert html.index('data-play="height"') < html.index('data-slider="height"')
+    assert html.count("<button") == 1
+    # the same frames as without the button: play only steps the slider
+    assert data["frames"] == _player_data(_small().player_html())["frames"]
+    assert _player_data(_small().player_html())["play"] is None
+    assert "<button" not in _small().player_html()
+
+
+def test_play_button_in_the_live_widget():
+    import ipywidgets as W
+
+    e = _played()
+    box = e.widget()
+    sliders, plays, image = _live_parts(box)
+    play, = plays
+    slider = sliders["height"]
+    assert (play.min, play.max, play.step, play.value) == (0, 2, 1, slider.index)
+    assert play.interval == 250 and play.repeat
+    link = e._link
+    assert isinstance(link, W.widget_link.Link), "linked in the browser (jslink), no kernel trip"
+    assert link.source == (play, "value") and link.target == (slider, "index")
+    slider.index = 0
+    assert image.value == e.frame(height=1)
+
+
+def test_play_default_interval_and_bad_values():
+    from cnnlib.viz.widgets import DEFAULT_INTERVAL
+
+    assert explorer(_bars, height=[1, 2], play="height").interval == DEFAULT_INTERVAL
+    assert 200 <= DEFAULT_INTERVAL <= 1500
+    with pytest.raises(ValueError, match="explorer: play must be one of 'height'"):
+        explorer(_bars, height=[1, 2], color=["C0"], play="color")
+    with pytest.raises(ValueError, match="play must be one of"):
+        explorer(_bars, height=[1, 2], play="width")
+    with pytest.raises(TypeError, match="explorer: play must be a slider name"):
+        explorer(_bars, height=[1, 2], play=1)
+    with pytest.raises(ValueError, match="explorer: interval must be >= 20"):
+        explorer(_bars, height=[1, 2], play="height", interval=5)
+    with pytest.raises(TypeError, match="explorer: interval must be an int"):
+        explorer(_bars, height=[1, 2], play="height", interval=0.5)
+
+
+def test_chapter_explorers_pass_play_through():
+    from cnnlib.viz.explorers.pooling import pooling_explorer
+    from cnnlib.viz.explorers.receptive_field import receptive_field_explorer
+
+    assert conv_arithmetic_explorer(play="p").play == "p"
+    assert pooling_explorer(play="s", interval=400).interval == 400
+    assert receptive_field_explorer(play="layers").play == "layers"
 
 
 def test_bad_specifications_are_refused():
@@ -143,6 +286,16 @@ def test_bad_specifications_are_refused():
         _small().frame(height=9)
     with pytest.raises(TypeError, match="must return a matplotlib Figure"):
         explorer(lambda height: "not a figure", height=[1]).frame()
+    with pytest.raises(TypeError, match="explorer: dpi must be a number"):
+        explorer(_bars, height=[1], dpi="90")
+    with pytest.raises(ValueError, match="explorer: dpi must lie in"):
+        explorer(_bars, height=[1], dpi=0)
+    with pytest.raises(TypeError, match="explorer: max_frames must be an int"):
+        explorer(_bars, height=[1], max_frames=True)
+    with pytest.raises(TypeError, match="explorer: cache must be a bool"):
+        explorer(_bars, height=[1], cache="no")
+    with pytest.raises(TypeError, match="explorer: title must be a str"):
+        explorer(_bars, height=[1], title=3)
 
 
 def test_figure_to_png_is_deterministic_and_checks_its_input():
@@ -150,6 +303,8 @@ def test_figure_to_png_is_deterministic_and_checks_its_input():
     assert figure_to_png(message_figure("hello")).startswith(b"\x89PNG")
     with pytest.raises(TypeError):
         figure_to_png("not a figure")
+    with pytest.raises(ValueError, match="figure_to_png: dpi"):
+        figure_to_png(_bars(1), dpi=-3)
 
 
 # ---------------------------------------------------------------------------------------------

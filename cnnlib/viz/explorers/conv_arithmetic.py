@@ -14,9 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..._checks import check_int
 from ...shapes import output_size
-from ..plot import draw_cells
-from ..widgets import Explorer, explorer, message_figure
+from ..plot import draw_cells, finish_cells
+from ..widgets import DEFAULT_INTERVAL, Explorer, explorer, message_figure
 
 __all__ = ["ConvArithmetic", "conv_arithmetic", "draw_conv_arithmetic",
            "conv_arithmetic_explorer"]
@@ -63,13 +64,9 @@ def conv_arithmetic(n: int, f: int, p: int = 0, s: int = 1, d: int = 1) -> ConvA
     padded input, the result has ``out=None`` and an ``error`` message instead of raising, so an
     explorer can show it. Taught in sections 1.3 (padding) and 1.4 (stride and dilation).
     """
-    for name, value, minimum in (("n", n, 1), ("f", f, 1), ("p", p, 0), ("s", s, 1), ("d", d, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"conv_arithmetic: {name} must be an int, got {value!r}")
-        if value < minimum:
-            kind = "positive" if minimum == 1 else "non-negative"
-            raise ValueError(f"conv_arithmetic: {name} must be {kind}, got {value}")
-    n, f, p, s, d = (int(v) for v in (n, f, p, s, d))
+    n, f, p, s, d = (check_int("conv_arithmetic", name, value, minimum=minimum)
+                     for name, value, minimum in (("n", n, 1), ("f", f, 1), ("p", p, 0),
+                                                  ("s", s, 1), ("d", d, 1)))
     padded, span = n + 2 * p, d * (f - 1) + 1
     taps = tuple(k * d for k in range(f))
     try:
@@ -136,22 +133,21 @@ def draw_conv_arithmetic(n: int, f: int, p: int = 0, s: int = 1, d: int = 1,
     ax.plot(xs.ravel(), ys.ravel(), ".", color="#1f2937", ms=4)
     ax.add_patch(Rectangle((x_out + geo.out - 1.5, geo.out - 1.5), 1, 1, fill=False,
                            ec="#1f2937", lw=1.5, ls="--"))
-    ax.set_xlim(-0.7, x_out + extent - 0.3)
-    ax.set_ylim(extent - 0.3, -1.9)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    finish_cells(ax, (-0.7, x_out + extent - 0.3), (extent - 0.3, -1.9))
     return fig
 
 
 def conv_arithmetic_explorer(n: Sequence[int] = (5, 6, 7), f: Sequence[int] = (1, 2, 3, 4),
                              p: Sequence[int] = (0, 1, 2), s: Sequence[int] = (1, 2, 3),
                              d: Sequence[int] = (1, 2), *, initial: Mapping[str, int] | None = None,
-                             title: str = "Convolution arithmetic") -> Explorer:
+                             title: str = "Convolution arithmetic", play: str | None = None,
+                             interval: int = DEFAULT_INTERVAL) -> Explorer:
     """Sliders for input size n, filter size f, padding p, stride s and dilation d.
 
     Each frame is :func:`draw_conv_arithmetic`: the padded input with the sliding windows and the
     output grid, titled with the output-size formula evaluated. Pass a single value to fix a
-    parameter (e.g. ``s=[1], d=[1]`` in the padding section). Sections 1.3 and 1.4.
+    parameter (e.g. ``s=[1], d=[1]`` in the padding section). ``play`` names a slider that
+    gets a play button (e.g. ``play="p"`` steps through the paddings). Sections 1.3 and 1.4.
     """
     start = {"n": 7, "f": 3, "p": 1, "s": 2, "d": 1}
     values = {"n": n, "f": f, "p": p, "s": s, "d": d}
@@ -160,4 +156,4 @@ def conv_arithmetic_explorer(n: Sequence[int] = (5, 6, 7), f: Sequence[int] = (1
     return explorer(draw_conv_arithmetic, title=title, initial=chosen,
                     labels={"n": "input n", "f": "filter f", "p": "padding p",
                             "s": "stride s", "d": "dilation d"},
-                    n=n, f=f, p=p, s=s, d=d)
+                    play=play, interval=interval, n=n, f=f, p=p, s=s, d=d)

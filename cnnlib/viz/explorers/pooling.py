@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ... import numpy_ops
+from ..._checks import check_choice, check_int
 from ...shapes import output_size
-from ..plot import draw_cells
-from ..widgets import Explorer, explorer, message_figure
+from ..plot import draw_cells, finish_cells
+from ..widgets import DEFAULT_INTERVAL, Explorer, explorer, message_figure
 
 __all__ = ["PoolingGeometry", "pooling_geometry", "pooling_example", "draw_pooling",
            "pooling_explorer"]
@@ -26,8 +27,8 @@ __all__ = ["PoolingGeometry", "pooling_geometry", "pooling_example", "draw_pooli
 
 def pooling_example(n: int = 8, seed: int = 0) -> np.ndarray:
     """A small (n, n) float64 image of integers 0..9 for hand-sized pooling examples (seeded)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"pooling_example: n must be a positive int, got {n!r}")
+    n = check_int("pooling_example", "n", n, minimum=1)
+    seed = check_int("pooling_example", "seed", seed, minimum=0)
     return np.random.default_rng(seed).integers(0, 10, size=(n, n)).astype(np.float64)
 
 
@@ -61,8 +62,9 @@ def pooling_geometry(x, f: int, s: int, mode: str = "max") -> PoolingGeometry:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"pooling_geometry: x must be 2-D (n_H, n_W), got shape {x.shape}")
-    if mode not in ("max", "avg"):
-        raise ValueError(f"pooling_geometry: mode must be 'max' or 'avg', got {mode!r}")
+    check_choice("pooling_geometry", "mode", mode, ("max", "avg"))
+    f = check_int("pooling_geometry", "f", f, minimum=1)
+    s = check_int("pooling_geometry", "s", s, minimum=1)
     n_h, n_w = x.shape
     try:
         out_h, out_w = output_size(n_h, f, s=s), output_size(n_w, f, s=s)
@@ -130,21 +132,19 @@ def draw_pooling(x, f: int, s: int, mode: str = "max",
         rc = np.unique(geo.argmax.reshape(-1, 2), axis=0)
         ax.plot(rc[:, 1], rc[:, 0], "o", mfc="none", mec="#b91c1c", ms=11, mew=1.4)
     extent = max(n, 6)
-    ax.set_xlim(-0.7, x_out + extent - 0.3)
-    ax.set_ylim(extent - 0.3, -1.9)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    finish_cells(ax, (-0.7, x_out + extent - 0.3), (extent - 0.3, -1.9))
     return fig
 
 
 def pooling_explorer(x=None, f: Sequence[int] = (1, 2, 3, 4), s: Sequence[int] = (1, 2, 3, 4),
                      mode: Sequence[str] = ("max", "avg"), *,
-                     initial: Mapping | None = None, title: str = "Pooling") -> Explorer:
+                     initial: Mapping | None = None, title: str = "Pooling",
+                     play: str | None = None, interval: int = DEFAULT_INTERVAL) -> Explorer:
     """Sliders for window size f, stride s and mode (max/avg) over a small image.
 
     ``x`` is a 2-D array (default: :func:`pooling_example`, 8x8 digits 0..9); keep it at most
     about 10x10 so the numbers stay legible. Each frame is :func:`draw_pooling`. The default grid
-    has 4 x 4 x 2 = 32 frames. Section 1.7.
+    has 4 x 4 x 2 = 32 frames. ``play`` names a slider that gets a play button. Section 1.7.
     """
     x = pooling_example() if x is None else np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
@@ -158,9 +158,5 @@ def pooling_explorer(x=None, f: Sequence[int] = (1, 2, 3, 4), s: Sequence[int] =
         return draw_pooling(x, f, s, mode)
 
     return explorer(render_pooling, title=title, initial=chosen,
-                    labels={"f": "window f", "s": "stride s", "mode": "mode"}, **values)
-
-
-# --------------------------------------------------------------------------------------------
-# Receptive field (section 1.9)
-# --------------------------------------------------------------------------------------------
+                    labels={"f": "window f", "s": "stride s", "mode": "mode"}, play=play,
+                    interval=interval, **values)

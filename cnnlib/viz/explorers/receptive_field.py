@@ -14,8 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ...shapes import output_size, receptive_field
-from ..widgets import Explorer, explorer, message_figure
+from ..._checks import check_int
+from ...shapes import receptive_field
+from ..plot import finish_cells
+from ..widgets import DEFAULT_INTERVAL, Explorer, explorer
 
 __all__ = ["ReceptiveFieldGeometry", "receptive_field_geometry", "draw_receptive_field",
            "receptive_field_explorer"]
@@ -79,8 +81,7 @@ def draw_receptive_field(layers: Sequence[Sequence[int]], n: int = 32,
     f, s, d, receptive field r and output stride j per layer. Section 1.9.
     """
     geo = receptive_field_geometry(layers)
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"draw_receptive_field: n must be a positive int, got {n!r}")
+    n = check_int("draw_receptive_field", "n", n, minimum=1)
     names = list(names) if names is not None else [f"layer {i + 1}" for i in range(len(geo.layers))]
     if len(names) != len(geo.layers):
         raise ValueError(f"draw_receptive_field: {len(names)} names for {len(geo.layers)} layers")
@@ -103,10 +104,7 @@ def draw_receptive_field(layers: Sequence[Sequence[int]], n: int = 32,
         color = _LAYER_COLORS[k % len(_LAYER_COLORS)]
         ax.add_patch(Rectangle((origin - 0.5, origin - 0.5), r, r, fill=False, ec=color,
                                lw=2.0 if k == len(geo.fields) - 1 else 1.3))
-    ax.set_xlim(-1, n)
-    ax.set_ylim(n, -1)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    finish_cells(ax, (-1, n), (n, -1))
     clipped = r_last > n
     ax.set_title(f"input {n}×{n}\none output of {names[-1]} sees {r_last}×{r_last}"
                  + (" (clipped)" if clipped else ""), fontsize=9)
@@ -133,11 +131,14 @@ def draw_receptive_field(layers: Sequence[Sequence[int]], n: int = 32,
 def receptive_field_explorer(layers: Sequence[int] = (1, 2, 3, 4), f: Sequence[int] = (1, 3, 5),
                              s: Sequence[int] = (1, 2), d: Sequence[int] = (1, 2), n: int = 64, *,
                              initial: Mapping | None = None,
-                             title: str = "Receptive field of a stack of layers") -> Explorer:
+                             title: str = "Receptive field of a stack of layers",
+                             play: str | None = None,
+                             interval: int = DEFAULT_INTERVAL) -> Explorer:
     """Sliders for the number of layers, filter size f, stride s and dilation d of every layer.
 
     All layers share f, s and d; each frame is :func:`draw_receptive_field` on an ``n`` x ``n``
-    grid. The default grid has 4 x 3 x 2 x 2 = 48 frames. Section 1.9.
+    grid. The default grid has 4 x 3 x 2 x 2 = 48 frames. ``play`` names a slider that gets a
+    play button (``play="layers"`` grows the stack one layer per frame). Section 1.9.
     """
     start = {"layers": 2, "f": 3, "s": 1, "d": 1}
     values = {"layers": tuple(layers), "f": tuple(f), "s": tuple(s), "d": tuple(d)}
@@ -149,4 +150,4 @@ def receptive_field_explorer(layers: Sequence[int] = (1, 2, 3, 4), f: Sequence[i
 
     return explorer(render_receptive_field, title=title, initial=chosen,
                     labels={"layers": "layers", "f": "filter f", "s": "stride s",
-                            "d": "dilation d"}, **values)
+                            "d": "dilation d"}, play=play, interval=interval, **values)

@@ -1,0 +1,454 @@
+"""The registry of ops: one entry per public op of ``cnnlib.numpy_ops``, driving the op tests.
+
+Modelled on PyTorch's OpInfo tables. Each :class:`OpInfo` names an op, its oracle in
+``torch.nn.functional``, a hypothesis strategy drawing valid arguments, which arguments
+have gradients, tolerances, bad-argument cases and the few places where the op
+deliberately differs from torch. From this table alone the tests in this folder check,
+for every op:
+
+- ``test_twins.py``: every public name of ``numpy_ops`` has a twin of the same signature in
+  ``torch_ops`` (enumerated from both namespaces) and a registry entry;
+- ``test_ops.py``: the NumPy op and its twin against the oracle (values and dtype), the
+  ``<op>_backward`` of both against torch autograd, and autograd through the twin;
+- ``test_finite_differences.py``: the NumPy backward against central differences on small
+  float64 problems;
+- ``test_validation.py``: the bad-argument cases, and arguments drawn near and past the
+  edges of validity (``wild``): what torch rejects, both twins reject with a clear error;
+- ``test_edge_cases.py``: every rank from 0 to 6, empty axes, non-contiguous and
+  negative-stride arrays, integer, bool and half dtypes, NaN and infinities: each op
+  returns what torch returns (NaN included) or raises a ``ValueError``/``TypeError`` that
+  starts with the op's name and names an argument.
+
+How to add an op
+----------------
+1. Write ``my_op(input, ..., option=default)`` in a ``cnnlib/numpy_ops`` module and its twin
+   of the same signature in the matching ``cnnlib/torch_ops`` module, both listed in
+   ``__all__``. If it has array arguments with gradients, add ``my_op_backward(grad_output,
+   input, ..., option=default)`` to both, returning the gradient of each of those arguments
+   (a tuple, or one array when there is one).
+2. Add one ``OpInfo`` to ``OPS`` below, in the section of its module::
+
+       OpInfo("my_op", oracle=F.my_op, samples=my_op_samples(), grads=(0,),
+              bad=(Bad((X4, -1), {}, ValueError, "option must be"),)),
+
+   - ``oracle``: called with the sample's arguments as torch tensors (a ``lambda`` adapts a
+     torch function whose arguments differ);
+   - ``samples``: a strategy drawing :class:`strategies.Sample` (``args`` with NumPy arrays,
+     float32 or float64 as drawn, ``kwargs``, ``scale``); write it in ``tests/strategies.py``;
+   - ``grads``: positions in ``args`` of the arguments ``my_op_backward`` differentiates
+     (``()`` for none); ``fd_examples`` turns on finite differences for the NumPy backward;
+   - ``bad``: calls that must fail, with the error and a fragment of its message;
+   - ``deviations``: where torch returns a result but the op raises a clear error on purpose,
+     each with its reason (an empty ``()`` is the goal).
+3. Run ``pytest tests/ops``. The twin test fails until every public name is registered, and
+   the edge-case tests tell you where the op and torch part ways.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from cnnlib import numpy_ops, shapes, torch_ops
+from strategies import (Sample, any_conv_call, any_pad_call, any_pool_call, conv_samples,
+                        conv_transpose_samples, cross_entropy_samples, elementwise_samples,
+                        linear_samples, pad_samples, pool_samples, softmax_samples)
+
+#: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
+EXAMPLES = settings().max_examples
+#: The 1-, 2- and 3-D variants of an op share one profile's worth of examples.
+PER_DIM = max(EXAMPLES // 3, 1)
+
+FLOAT_DTYPES = ("float32", "float64")
+TORCH_FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+ALL_DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+              "float32", "float64")
+
+#: (rtol, atol) per dtype; atol grows with the sample's scale.
+TOLERANCES = {"float16": (1e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (2e-4, 2e-4),
+              "float64": (1e-9, 1e-9)}
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A call that must raise ``error`` with ``fragment`` in its message (and the op's name).
+
+    ``backward`` calls ``<op>_backward`` instead; ``torch_rejects`` says whether
+    ``torch.nn.functional`` rejects the same call too (it does, mostly).
+    """
+
+    args: tuple
+    kwargs: dict
+    error: type
+    fragment: str
+    backward: bool = False
+    torch_rejects: bool = True
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """Calls (``applies(args, kwargs)`` on the NumPy-side arguments) that torch answers and the
+    op rejects on purpose, with a clear ``ValueError``/``TypeError``; ``reason`` says why."""
+
+    reason: str
+    applies: Callable[[tuple, dict], bool]
+
+
+@dataclass(frozen=True)
+class KnownBug:
+    """A wrong answer (or a crash) of one twin, ``"numpy"`` or ``"torch"``, still to fix.
+
+    The edge-case tests leave the twin's answer unchecked where ``applies`` (pytest's
+    non-strict ``xfail``); the entry goes once the op is fixed.
+    """
+
+    reason: str
+    namespace: str
+    applies: Callable[[tuple, dict], bool]
+    backward_only: bool = False
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    name: str
+    oracle: Callable
+    samples: st.SearchStrategy
+    grads: tuple[int, ...] = ()
+    examples: int = EXAMPLES
+    fd_examples: int = 0
+    bad: tuple[Bad, ...] = ()
+    wild: st.SearchStrategy | None = None
+    wild_examples: int = EXAMPLES
+    numpy_dtypes: tuple[str, ...] = FLOAT_DTYPES
+    torch_dtypes: tuple[str, ...] = TORCH_FLOAT_DTYPES
+    deviations: tuple[Deviation, ...] = ()
+    known_bugs: tuple[KnownBug, ...] = field(default_factory=tuple)
+
+    @property
+    def numpy(self):
+        return getattr(numpy_ops, self.name)
+
+    @property
+    def torch(self):
+        return getattr(torch_ops, self.name)
+
+    @property
+    def numpy_backward(self):
+        return getattr(numpy_ops, self.name + "_backward", None)
+
+    @property
+    def torch_backward(self):
+        return getattr(torch_ops, self.name + "_backward", None)
+
+    def backward_kwargs(self, kwargs: dict) -> dict:
+        """The forward's keyword arguments that ``<op>_backward`` takes too."""
+        params = inspect.signature(self.numpy_backward).parameters
+        return {k: v for k, v in kwargs.items() if k in params}
+
+    def deviation(self, args, kwargs) -> Deviation | None:
+        return next((d for d in self.deviations if d.applies(args, kwargs)), None)
+
+    def known_bug(self, namespace, args, kwargs, backward=False) -> KnownBug | None:
+        return next((b for b in self.known_bugs if b.namespace == namespace
+                     and (backward or not b.backward_only) and b.applies(args, kwargs)), None)
+
+    def __repr__(self):   # the test ids
+        return self.name
+
+
+# --- shared pieces of the entries ----------------------------------------------------------------
+
+X4 = np.zeros((1, 3, 5, 5), np.float32)
+W4 = np.zeros((4, 3, 3, 3), np.float32)
+
+
+def _arr(*shape, dtype=np.float32):
+    return np.zeros(shape, dtype)
+
+
+def _empty_non_batch(nd):
+    """The input has a zero-size channel or spatial axis (NumPy-side arguments)."""
+    def applies(args, kwargs):
+        x = args[0]
+        return isinstance(x, np.ndarray) and x.ndim in (nd + 1, nd + 2) and \
+            0 in x.shape[x.ndim - nd - 1:]
+    return applies
+
+
+def _conv_deviations(nd):
+    return (Deviation(
+        "an input with an empty channel or spatial axis: torch returns an empty result with a "
+        "shape of its own when the batch (or the channel axis) is empty too, and rejects it "
+        "otherwise; cnnlib always rejects it, as torch's pooling does", _empty_non_batch(nd)),)
+
+
+def _conv_known_bugs(nd, transposed):
+    """Bugs of the NumPy convolutions (numpy_ops/conv.py and its fast kernel, the conv branch's)."""
+    def non_finite(*positions):
+        def applies(args, kwargs):
+            return any(isinstance(args[i], np.ndarray) and args[i].dtype.kind == "f"
+                       and not np.isfinite(args[i]).all() for i in positions)
+        return applies
+
+    bugs = [KnownBug("NaN or infinity in the input or the weight: the fast kernel's backward "
+                     "multiplies them by the zeros of its thrown-away columns, and the gather "
+                     "form of the adjoint multiplies the weight by the zeros it stuffs in, so "
+                     "NaN spreads to gradients torch leaves finite", "numpy", non_finite(0, 1),
+                     backward_only=True)]
+    if transposed:
+        bugs.append(KnownBug("a NaN or infinite weight: the gather form of the transposed "
+                             "convolution multiplies it by the zeros it stuffs in, so NaN "
+                             "spreads to outputs torch leaves finite", "numpy", non_finite(1)))
+    return tuple(bugs)
+
+
+def _window_in_padding(nd):
+    """Some max-pooling window's taps all fall in the padding (dilation skips the input)."""
+    def per_axis(v):
+        return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
+
+    def applies(args, kwargs):
+        x = args[0]
+        if not isinstance(x, np.ndarray) or x.ndim not in (nd + 1, nd + 2):
+            return False
+        kernel = per_axis(kwargs["kernel_size"])
+        stride = per_axis(kwargs.get("stride") or kwargs["kernel_size"])
+        padding, dilation = per_axis(kwargs.get("padding", 0)), per_axis(kwargs.get("dilation", 1))
+        for n, k, p, s, d in zip(x.shape[-nd:], kernel, stride, padding, dilation):
+            try:
+                out = shapes.output_size(n, k, p, s, d, kwargs.get("ceil_mode", False))
+            except (ValueError, TypeError):
+                return False
+            if any(not any(p <= o * s + i * d < p + n for i in range(k)) for o in range(out)):
+                return True
+        return False
+    return applies
+
+
+def _max_pool_deviations(nd):
+    return (Deviation(
+        "a window whose taps all fall in the padding (dilation larger than the input): torch "
+        "answers -inf with an index outside the input, and its backward sends the gradient "
+        "there; cnnlib rejects the call", _window_in_padding(nd)),)
+
+
+CONV_BAD = {
+    2: (
+        Bad((X4[0, 0], W4), {}, ValueError, "input expects a 3-D or 4-D"),
+        Bad((X4, W4[0]), {}, ValueError, "weight expects a 4-D"),
+        Bad((_arr(1, 4, 5, 5), W4), {}, ValueError,
+            "weight expects 3 input channels per group, input has 4 (groups=1)"),
+        Bad((X4, W4), {"groups": 2}, ValueError, "groups=2"),
+        Bad((X4, W4), {"groups": 0}, ValueError, "groups must be positive"),
+        Bad((X4, W4), {"groups": 1.0}, TypeError, "groups must be an int"),
+        Bad((_arr(1, 4, 5, 5), _arr(6, 4, 3, 3)), {"groups": 3}, ValueError,
+            "input has 4 channels, not divisible by groups=3"),
+        Bad((X4, W4), {"stride": 0}, ValueError, "stride must be positive"),
+        Bad((X4, W4), {"dilation": 0}, ValueError, "dilation must be positive"),
+        Bad((X4, W4), {"padding": -1}, ValueError, "padding must be non-negative"),
+        Bad((X4, W4), {"padding": "full"}, ValueError, "padding must be one of 'valid', 'same'"),
+        Bad((X4, W4), {"padding": "same", "stride": 2}, ValueError, "strided"),
+        Bad((X4, _arr(4, 3, 7, 7)), {}, ValueError, "larger than the padded"),
+        Bad((X4, W4, _arr(5)), {}, ValueError, "bias has 5 elements"),
+        Bad((X4.astype(np.float64), W4), {}, TypeError, "dtype"),
+        Bad((X4.astype(np.int64), W4), {}, TypeError, "dtype float32 or float64"),
+        Bad((X4.tolist(), W4), {}, TypeError, "input must be"),
+        Bad((X4, W4), {"stride": (1, 2, 3)}, TypeError, "stride must be an int or a sequence"),
+        Bad((X4, W4), {"stride": 1.5}, TypeError, "stride"),
+        Bad((X4, W4), {"stride": True}, TypeError, "stride", torch_rejects=False),
+        Bad((_arr(1, 0, 5, 5), _arr(4, 0, 3, 3)), {}, ValueError,
+            "only the batch axis may be empty", torch_rejects=False),
+        Bad((X4, _arr(0, 3, 3, 3)), {}, ValueError, "every axis of the weight"),
+        Bad((_arr(1, 4, 2, 2), X4, W4), {}, ValueError, "grad_output has shape", backward=True),
+        Bad((_arr(1, 4, 3, 3, dtype=np.float64), X4, W4), {}, TypeError,
+            "grad_output has dtype float64", backward=True),
+    ),
+}
+
+CONV_TRANSPOSE_BAD = {
+    2: (
+        Bad((X4, _arr(4, 2, 3, 3)), {}, ValueError, "weight expects 4 input channels, input has 3"),
+        Bad((X4, _arr(3, 2, 3, 3)), {"output_padding": 1}, ValueError,
+            "output_padding must be smaller than stride or dilation"),
+        Bad((X4, _arr(3, 2, 3, 3)), {"padding": 9}, ValueError, "too large"),
+        Bad((X4, _arr(3, 2, 3, 3)), {"padding": "same"}, TypeError, "padding must be an int"),
+        Bad((X4, _arr(3, 2, 3, 3), _arr(3)), {"groups": 3}, ValueError, "bias has 3 elements"),
+        Bad((X4, _arr(3, 0, 3, 3)), {}, ValueError, "every axis of the weight"),
+    ),
+}
+
+MAX_POOL_BAD = {
+    1: (
+        Bad((_arr(5), 2), {}, ValueError, "2-D or 3-D"),
+        Bad((_arr(1, 1, 5, 5), 2), {}, ValueError, "2-D or 3-D"),
+        Bad((_arr(1, 0, 5), 2), {}, ValueError, "only the batch axis may be empty"),
+        Bad((_arr(0, 5), 2), {}, ValueError, "no axis may be empty"),
+        Bad((_arr(1, 1, 5), 2), {"return_indices": 1}, TypeError, "return_indices must be a bool",
+            torch_rejects=False),
+    ),
+    2: (
+        Bad((X4, 2), {"padding": 2}, ValueError, "at most half of kernel_size"),
+        Bad((X4, 7), {}, ValueError, "larger than the padded"),
+        Bad((X4, 0), {}, ValueError, "kernel_size must be positive"),
+        Bad((X4[0, 0, 0], 2), {}, ValueError, "3-D or 4-D"),
+        Bad((X4, 2), {"ceil_mode": 1}, TypeError, "ceil_mode must be a bool",
+            torch_rejects=False),
+        Bad((_arr(1, 3, 3, 3), X4, 2), {}, ValueError, "grad_output has shape", backward=True),
+        Bad((_arr(1, 1, 1, 4), (2, 2)), {"padding": 1, "dilation": 2}, ValueError,
+            "covers only padding", torch_rejects=False),
+    ),
+    3: (
+        Bad((_arr(1, 1, 0, 4, 4), 2), {}, ValueError, "only the batch axis may be empty"),
+        Bad((_arr(1, 0, 4, 4, 4), 2), {}, ValueError, "only the batch axis may be empty"),
+    ),
+}
+
+AVG_POOL_BAD = {
+    1: (Bad((_arr(1, 0, 5), 2), {}, ValueError, "only the batch axis may be empty"),),
+    2: (
+        Bad((X4, 2), {"divisor_override": 0}, ValueError, "divisor_override"),
+        Bad((X4, 2), {"divisor_override": 1.5}, TypeError, "divisor_override must be an int"),
+        Bad((X4, 2), {"count_include_pad": None}, TypeError, "count_include_pad must be a bool",
+            torch_rejects=False),
+    ),
+    3: (
+        Bad((_arr(1, 1, 1, 4, 4), 2), {"padding": 1}, ValueError, "smaller than kernel_size"),
+    ),
+}
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+OPS = [
+    # numpy_ops.basic
+    OpInfo("pad", oracle=F.pad, samples=pad_samples(), wild=any_pad_call(),
+           numpy_dtypes=ALL_DTYPES, torch_dtypes=ALL_DTYPES, deviations=(
+               Deviation("negative (cropping) amounts with mode='circular': torch crops first "
+                         "and then wraps around the cropped part, reading memory past the input "
+                         "for some amounts", lambda args, kw: kw.get("mode") == "circular"
+                         and min(args[1], default=0) < 0),),
+           bad=(
+               Bad((X4, (1,)), {}, ValueError, "even length"),
+               Bad((X4, (1, 1)), {"mode": "mirror"}, ValueError, "mode must be one of"),
+               Bad((X4, (5, 5, 0, 0)), {"mode": "reflect"}, ValueError,
+                   "reflect padding must be smaller"),
+               Bad((X4, (-6, 0)), {}, ValueError, "crops more than"),
+               Bad((X4, (1, 1.5)), {}, TypeError, "pad must be a tuple of ints"),
+               Bad((X4, (1, 1)), {"value": "zero"}, TypeError, "value must be a number"),
+               Bad((X4, (1, 1)), {"mode": "reflect", "value": 2.0}, ValueError,
+                   "value is only used with mode='constant'"),
+               Bad((X4 > 0, (1, 1)), {"mode": "replicate"}, TypeError, "does not pad bool"),
+               Bad((X4[0], (-3, -2)), {"mode": "replicate"}, ValueError, "leaves nothing"),
+               Bad((_arr(3, 0, 5), (1, 1)), {"mode": "reflect"}, ValueError,
+                   "only the batch axis may be empty"),
+           )),
+    OpInfo("relu", oracle=F.relu, samples=elementwise_samples(), grads=(0,), fd_examples=25,
+           bad=(
+               Bad((X4.astype(np.int64),), {}, TypeError, "dtype float32 or float64",
+                   torch_rejects=False),
+               Bad((X4,), {"inplace": "yes"}, TypeError, "inplace must be a bool",
+                   torch_rejects=False),
+               Bad((X4[0], X4), {}, ValueError, "grad_output has shape", backward=True),
+           )),
+    OpInfo("softmax", oracle=F.softmax, samples=softmax_samples(), grads=(0,), bad=(
+        Bad((X4, 9), {}, ValueError, "dim=9 is out of range"),
+        Bad((X4, 1.0), {}, TypeError, "dim must be an int"),
+        Bad((X4, 1), {"dtype": np.int64}, TypeError, "dtype must be"),
+    )),
+    OpInfo("log_softmax", oracle=F.log_softmax, samples=softmax_samples(), grads=(0,), bad=(
+        Bad((X4, -5), {}, ValueError, "dim=-5 is out of range"),
+        Bad((X4.astype(np.int32), 1), {}, TypeError, "dtype float32 or float64"),
+    )),
+    OpInfo("linear", oracle=F.linear, samples=linear_samples(), grads=(0, 1, 2), fd_examples=25,
+           bad=(
+               Bad((X4, _arr(2, 4)), {}, ValueError, "input has 5 features"),
+               Bad((_arr(3, 4), _arr(2, 4), _arr(3)), {}, ValueError, "bias has 3 elements"),
+               Bad((_arr(3, 4), _arr(2, 2, 4)), {}, ValueError, "weight expects a 1-D or 2-D"),
+               Bad((_arr(), _arr(2, 4)), {}, ValueError, "input must have at least 1 dimension"),
+               Bad((_arr(3, 3), _arr(3, 4), _arr(2, 4)), {}, ValueError, "grad_output has shape",
+                   backward=True),
+           )),
+    OpInfo("cross_entropy", oracle=F.cross_entropy, samples=cross_entropy_samples(), grads=(0,),
+           fd_examples=25, deviations=(
+               Deviation("torch's K-dimensional loss, (N, C, d1, ...) logits: the course's loss "
+                         "takes (C,) or (N, C)", lambda args, kw: np.ndim(args[0]) > 2),),
+           bad=(
+               Bad((_arr(2, 3), np.array([0.0, 1.0])), {}, TypeError, "target must be an integer",
+                   torch_rejects=False),
+               Bad((_arr(2, 3), np.array([0, 3])), {}, ValueError, "outside [0, 2]"),
+               Bad((_arr(2, 3), np.array([0, 1], np.int32)), {}, TypeError, "dtype int64"),
+               Bad((_arr(2, 3), np.array([0, 1, 2])), {}, ValueError, "target has shape (3,)"),
+               Bad((_arr(2, 3), np.array([0, 1])), {"reduction": "max"}, ValueError,
+                   "reduction must be one of"),
+               Bad((_arr(2), _arr(2, 3), np.array([0, 1])), {}, ValueError,
+                   "grad_output has shape", backward=True),
+           )),
+
+    # numpy_ops.conv: the 1-, 2- and 3-D variants share one profile's worth of examples
+    *[OpInfo(f"conv{nd}d", oracle=getattr(F, f"conv{nd}d"), samples=conv_samples(nd),
+             grads=(0, 1, 2), examples=PER_DIM, fd_examples=(12, 13, 0)[nd - 1],
+             wild=any_conv_call(nd) if nd < 3 else None, wild_examples=EXAMPLES // 2,
+             bad=CONV_BAD.get(nd, ()), deviations=_conv_deviations(nd),
+             known_bugs=_conv_known_bugs(nd, False))
+      for nd in (1, 2, 3)],
+    *[OpInfo(f"conv_transpose{nd}d", oracle=getattr(F, f"conv_transpose{nd}d"),
+             samples=conv_transpose_samples(nd), grads=(0, 1, 2), examples=PER_DIM,
+             fd_examples=(12, 13, 0)[nd - 1], bad=CONV_TRANSPOSE_BAD.get(nd, ()),
+             deviations=_conv_deviations(nd), known_bugs=_conv_known_bugs(nd, True))
+      for nd in (1, 2, 3)],
+
+    # numpy_ops.pool
+    *[OpInfo(f"max_pool{nd}d", oracle=getattr(F, f"max_pool{nd}d"),
+             samples=pool_samples("max", nd), grads=(0,), examples=PER_DIM,
+             fd_examples=(12, 13, 0)[nd - 1], wild=any_pool_call("max", nd),
+             wild_examples=PER_DIM // 2, bad=MAX_POOL_BAD.get(nd, ()),
+             deviations=_max_pool_deviations(nd))
+      for nd in (1, 2, 3)],
+    *[OpInfo(f"avg_pool{nd}d", oracle=getattr(F, f"avg_pool{nd}d"),
+             samples=pool_samples("avg", nd), grads=(0,), examples=PER_DIM,
+             fd_examples=(12, 13, 0)[nd - 1], wild=any_pool_call("avg", nd),
+             wild_examples=PER_DIM // 2, bad=AVG_POOL_BAD.get(nd, ()))
+      for nd in (1, 2, 3)],
+]
+
+BY_NAME = {op.name: op for op in OPS}
+
+
+# --- moving arguments between the namespaces -----------------------------------------------------
+
+def torch_dtype(numpy_dtype):
+    return torch.from_numpy(np.zeros(0, numpy_dtype)).dtype
+
+
+def to_torch(value):
+    """A NumPy array becomes a tensor (a copy), a NumPy dtype a torch dtype; the rest stays."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.array(value, copy=True, order="C"))
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return torch_dtype(value)
+    if isinstance(value, tuple):
+        return tuple(to_torch(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_torch(v) for k, v in value.items()}
+    return value
+
+
+def to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:
+            value = value.float()
+        return value.detach().cpu().numpy()
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v) for v in value)
+    return value
+
+
+def dtype_of(value) -> str:
+    return str(value.dtype).replace("torch.", "")
