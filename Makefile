@@ -1,7 +1,7 @@
 # The CNN course companion: two commands on a fresh machine with Python 3.11+ (and npm):
 #   make book    create .venv, install the pinned environment and cnnlib, build the HTML book
 #   make test    the library's tests, the browser test over the built book, nbval over notebooks
-# Other targets: make lab | notebooks | bench | vendor | env | clean
+# Other targets: make lab | notebooks | exercises | bench | vendor | env | clean
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,7 +25,7 @@ NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sani
               -n 2 --dist loadscope -p no:cacheprovider
 PYTEST_ARGS ?=
 
-.PHONY: book html test lab notebooks bench vendor env clean
+.PHONY: book html test lab notebooks exercises bench vendor env clean
 
 # --- environment -------------------------------------------------------------------------------
 
@@ -102,6 +102,14 @@ notebooks: env
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.store_widget_state=True "$$nb"; \
 	done
+
+# Student versions of the practice notebooks: every `### BEGIN SOLUTION` ... `### END SOLUTION`
+# region becomes `raise NotImplementedError`, outputs are cleared (cnnlib/practice/exercises.py).
+EXERCISES := _build/exercises
+
+exercises: env
+	rm -rf $(EXERCISES)
+	$(BIN)/python -m cnnlib.practice.exercises book --out $(EXERCISES)
 
 bench: env
 	$(BIN)/python -m bench

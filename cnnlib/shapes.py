@@ -18,7 +18,7 @@ from . import _checks as V
 
 __all__ = [
     "output_size", "same_padding", "transposed_output_size", "receptive_field",
-    "conv_params", "linear_params", "conv_mults", "dense_params",
+    "conv_params", "linear_params", "conv_mults", "dense_params", "linear_mults",
 ]
 
 
@@ -228,3 +228,16 @@ def conv_mults(c_in: int, c_out: int, f: int | Sequence[int], out_size: int | Se
     out = _sizes("conv_mults", "out_size", out_size)
     conv_params(c_in, c_out, kernel, groups=groups)   # checks the channels and groups
     return c_out * math.prod(out) * (c_in // groups) * math.prod(kernel)
+
+
+def linear_mults(n_in: int, n_out: int) -> int:
+    """Multiplications one fully connected layer performs on one example: ``n_in * n_out``.
+
+    Each of the ``n_out`` units is a dot product of length ``n_in``; the bias is an addition,
+    not a multiplication. Section 1.1 compares it with :func:`conv_mults`.
+
+    >>> linear_mults(400, 120)
+    48000
+    """
+    n_in, n_out = _ints("linear_mults", n_in=(n_in, 1), n_out=(n_out, 1))
+    return n_in * n_out

@@ -3,7 +3,10 @@
 These loop over every output position with plain Python, so each line maps to
 the math of sections 1.2 to 1.7. They are slow on purpose and kept apart from
 :mod:`cnnlib.numpy_ops`, whose fast versions compute exactly the same numbers
-(the book checks that).
+(``tests/part1/test_loops.py`` checks that). The pages themselves write the
+single-image loops out (the convolution in section 1.2, pooling in 1.7, the
+backward pass in 1.6.1); these batch versions, with stride, padding and
+dilation, are what sections 1.4 and 1.6 compare with :mod:`cnnlib.numpy_ops`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ def conv2d_loops(x, w, b=None, stride=1, padding=0, dilation=1):
               A_{pad}[i, k, h s + u d, w s + v d]
 
     Returns (m, n_C, n_H, n_W), the same as :func:`cnnlib.numpy_ops.conv2d` with
-    ``groups=1``. Section 1.6 walks through it.
+    ``groups=1``. Section 1.2 writes the one-image, one-filter loop on the page;
+    sections 1.4 (stride) and 1.6 (the layer, in the course's NHWC layout and
+    back) compare this batch version with :func:`cnnlib.numpy_ops.conv2d`.
     """
     a = V.conv_args("conv2d_loops", 2, x, w, b, stride, padding, dilation, 1, "numpy")
     if not a.batched:
@@ -58,7 +63,8 @@ def pool2d_loops(x, f, stride=None, mode="max"):
 
     (or the mean). Returns (m, n_C, n_H, n_W), as
     :func:`cnnlib.numpy_ops.max_pool2d` / :func:`~cnnlib.numpy_ops.avg_pool2d`.
-    Section 1.7 walks through it.
+    Section 1.7 writes the same loop for one image on the page, then compares
+    this batch version and the library.
     """
     V.check_choice("pool2d_loops", "mode", mode, ("max", "avg"))
     a = V.pool_args("pool2d_loops", 2, x, f, stride, 0, 1, False, "numpy", max_pool=True)
