@@ -15,8 +15,13 @@ The convolutions run on a fast, cache-blocked kernel by default. Inside
 which computes the same numbers.
 """
 from . import basic, conv, pool
+from . import adaptive_pool, norm, regularisation  # Part 2
 from .basic import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .adaptive_pool import *  # noqa: F401,F403
+from .regularisation import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
 
 __all__ = [*basic.__all__, *conv.__all__, *pool.__all__]
+__all__ += [*adaptive_pool.__all__, *norm.__all__, *regularisation.__all__]

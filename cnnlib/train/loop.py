@@ -12,11 +12,19 @@ Determinism: :func:`fit` seeds torch (``torch.manual_seed(seed)``, for dropout a
 the generator that shuffles the minibatches and the one it hands to ``augment``, so the same
 model, data and seed give the same run on the same machine. It leaves
 ``torch.set_num_threads`` alone. Used from section 1.8 on.
+
+Several processes: launched by ``torchrun --nproc_per_node=N script.py``, the same call to
+:func:`fit` trains one model with ``torch.nn.parallel.DistributedDataParallel`` (gloo on the
+CPU, nccl on GPUs): every process takes its share of each minibatch, the gradients are
+averaged across processes after every backward pass, and only process 0 prints and keeps the
+history (section 2.4).
 """
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
 import time
 from typing import Mapping
 
@@ -26,7 +34,7 @@ import torch
 from .. import _checks as V
 from .tasks import Classification, ImageOptimisation, Task
 
-__all__ = ["History", "fit", "evaluate", "predict", "default_device"]
+__all__ = ["History", "fit", "evaluate", "predict", "default_device", "distributed_context"]
 
 
 class History:
@@ -157,6 +165,48 @@ def _target(model, device):
     return model, list(tensors), dev, tensors[0].dtype
 
 
+def distributed_context() -> tuple[int, int]:
+    """``(rank, world_size)`` of this process: ``(0, 1)`` unless launched by ``torchrun``.
+
+    Under ``torchrun`` (the environment holds ``WORLD_SIZE > 1``), joins the process group
+    the first time it is called: backend ``nccl`` when CUDA is available (each process on
+    GPU ``LOCAL_RANK``), ``gloo`` otherwise. A process group the caller initialised is used
+    as it is. Section 2.4.
+    """
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        return 0, 1
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1 or "RANK" not in os.environ:
+        return 0, 1
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl")
+    else:
+        dist.init_process_group("gloo")
+    atexit.register(lambda: dist.is_initialized() and dist.destroy_process_group())
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _local_share(batch_indices, rank: int, world: int):
+    """This process's share of one global minibatch: every ``world``-th example from ``rank``.
+
+    Returns ``(indices, weight)``: ``weight = len(share) * world / len(batch)`` rescales the
+    mean loss of the share so that, once ``DistributedDataParallel`` averages the gradients
+    of all processes, the step equals one process's step on the whole minibatch even when
+    the shares differ in size. ``None`` when the minibatch has fewer examples than processes.
+    """
+    if world == 1:
+        return batch_indices, 1.0
+    if len(batch_indices) < world:
+        return None
+    share = batch_indices[rank::world]
+    return share, len(share) * world / len(batch_indices)
+
+
 def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-3,
         batch_size: int = 64, optimizer="adam", weight_decay: float = 0.0,
         momentum: float = 0.9, schedule: str | None = None, device=None, seed: int = 0,
@@ -214,6 +264,20 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
     batch_sampler : callable(prepared_data, generator) -> list of index tensors, optional
         Chooses each epoch's minibatches instead of a plain shuffle (for instance a few
         images of each of several identities, so that every batch holds triplets).
+
+    Notes
+    -----
+    Under ``torchrun --nproc_per_node=N`` (see :func:`distributed_context`) a module is
+    wrapped in ``DistributedDataParallel``. Every process draws the same shuffle from
+    ``seed``; each global minibatch of ``batch_size`` examples is shared out, process ``r``
+    taking examples ``r, r + N, ...`` (the distributed sampler), and its loss is weighted so
+    that the averaged gradient is the whole minibatch's: the weights after each step equal
+    those of one process on the same minibatches, up to rounding. A last minibatch with
+    fewer than ``N`` examples is skipped. The training metrics are summed over processes;
+    process 0 alone measures the validation data, prints, and returns the full
+    :class:`History` (the others return an empty one). Augmentation draws differ per
+    process. Each process holds the whole data set, so this pays for large models rather
+    than for large data.
     """
     if task is None:
         task = Classification(loss_fn)
@@ -229,8 +293,17 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
         V.check_number("fit", "clip_grad_norm", clip_grad_norm, minimum=0.0, strict=True)
     if augment is not None and not callable(augment):
         raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
+    is_module = isinstance(model, torch.nn.Module)
+    rank, world = distributed_context() if is_module else (0, 1)
+    if world > 1 and device is None and torch.cuda.is_available():
+        device = torch.device("cuda", torch.cuda.current_device())
     target, params, dev, dtype = _target(model, device)
-    is_module = isinstance(target, torch.nn.Module)
+    trainer = target
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        trainer = DistributedDataParallel(
+            target, device_ids=[dev.index] if dev.type == "cuda" else None)
 
     if train_data is None:
         if steps_per_epoch is None:
@@ -246,11 +319,14 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
                              "data, one epoch is one pass over it")
         train = task.prepare(train_data, dev, dtype)
         n = len(train[0])
+        if n < world:
+            raise ValueError(f"fit: {n} training examples cannot be shared by {world} "
+                             f"processes")
     val = None if val_data is None else task.prepare(val_data, dev, dtype)
 
     torch.manual_seed(seed)
     shuffler = torch.Generator().manual_seed(seed)
-    augmenter = torch.Generator(device=dev).manual_seed(seed + 1)
+    augmenter = torch.Generator(device=dev).manual_seed(seed + 1 + 1000 * rank)
     opt = _make_optimizer(optimizer, params, lr, weight_decay, momentum)
     lbfgs = isinstance(opt, torch.optim.LBFGS)
     steps_each = n if train is None else -(-n // batch_size)
@@ -272,6 +348,12 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
         sums: dict[str, torch.Tensor] = {}
         seen = 0
         for idx in batches:
+            weight = 1.0
+            if idx is not None and world > 1:
+                shared = _local_share(idx, rank, world)
+                if shared is None:
+                    continue
+                idx, weight = shared
             batch = None if idx is None else tuple(t[idx] for t in train)
             if augment is not None and batch is not None:
                 batch = (augment(batch[0], augmenter),) + batch[1:]
@@ -280,8 +362,8 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
             def closure():
                 nonlocal stats
                 opt.zero_grad(set_to_none=True)
-                loss, stats = task.loss(target, batch)
-                loss.backward()
+                loss, stats = task.loss(trainer, batch)
+                (loss * weight if weight != 1.0 else loss).backward()
                 if clip_grad_norm is not None:
                     torch.nn.utils.clip_grad_norm_(params, clip_grad_norm)
                 return loss
@@ -302,7 +384,11 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
             for key, value in {"loss": loss, **stats}.items():
                 value = torch.as_tensor(value).detach().to(dev)
                 sums[key] = sums.get(key, 0) + value * m
+        if world > 1:
+            sums, seen = _sum_over_processes(sums, seen, dev)
         train_metrics = {key: (value / seen).item() for key, value in sums.items()}
+        if rank != 0:
+            continue
         val_metrics = None
         if val is not None:
             val_metrics = _evaluate(task, target, val, max(batch_size, 256))
@@ -310,6 +396,18 @@ def fit(model, train_data=None, val_data=None, epochs: int = 10, lr: float = 1e-
         if progress:
             print(history.line(epoch, epochs), flush=True)
     return history
+
+
+def _sum_over_processes(sums, seen, dev):
+    """The epoch's metric sums and example count, added up over all processes."""
+    import torch.distributed as dist
+
+    keys = sorted(sums)
+    packed = torch.stack([torch.as_tensor(sums[k], dtype=torch.float64, device=dev).reshape(())
+                          for k in keys] + [torch.tensor(float(seen), dtype=torch.float64,
+                                                         device=dev)])
+    dist.all_reduce(packed)
+    return {k: packed[i] for i, k in enumerate(keys)}, packed[-1].item()
 
 
 def _evaluate(task, target, data, batch_size):

@@ -1,0 +1,89 @@
+"""PyTorch twins of :mod:`cnnlib.numpy_ops.norm`: batch and local response normalisation.
+
+The same algorithms in tensor ops (means and variances over the batch and spatial axes, a
+channel-window sum); the running statistics are updated in place without gradient, the
+backward passes come from autograd.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..numpy_ops import norm as reference
+from ..numpy_ops.norm import _bn_args, _lrn_args
+from ._twin import autograd_backward, check_grad_output, twin_doc
+
+__all__ = list(reference.__all__)
+
+
+def _channel_shape(input):
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def _normalise(input, running_mean, running_var, training, eps):
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training:
+        mean = input.mean(dim=dims)
+        var = input.var(dim=dims, unbiased=False)
+    else:
+        mean, var = running_mean, running_var
+    shape = _channel_shape(input)
+    x_hat = (input - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + eps)
+    return mean, var, x_hat
+
+
+def _affine(x_hat, weight, bias):
+    shape = _channel_shape(x_hat)
+    out = x_hat if weight is None else x_hat * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    _bn_args("batch_norm", input, running_mean, running_var, weight, bias, training, momentum,
+             eps, kind="torch")
+    mean, var, x_hat = _normalise(input, running_mean, running_var, training, eps)
+    if training:
+        m = input.numel() // input.shape[1]
+        with torch.no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(momentum * mean.detach())
+            if running_var is not None:
+                running_var.mul_(1 - momentum).add_(momentum * var.detach() * (m / (m - 1)))
+    return _affine(x_hat, weight, bias)
+
+
+def batch_norm_backward(grad_output, input, running_mean, running_var, weight=None, bias=None,
+                        training=False, momentum=0.1, eps=1e-05):
+    _bn_args("batch_norm_backward", input, running_mean, running_var, weight, bias, training,
+             momentum, eps, kind="torch")
+    check_grad_output("batch_norm_backward", grad_output, input.shape, input)
+
+    def forward(x, w, b):   # the same map, without touching the running statistics
+        return _affine(_normalise(x, running_mean, running_var, training, eps)[2], w, b)
+
+    return tuple(autograd_backward(forward, grad_output, (input, weight, bias)))
+
+
+def _window_sums(sq, reach_below, reach_above):
+    c = sq.shape[1]
+    return torch.stack([sq[:, max(0, ch - reach_below):min(c, ch + reach_above + 1)].sum(dim=1)
+                        for ch in range(c)], dim=1)
+
+
+def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+    _lrn_args("local_response_norm", input, size, alpha, beta, k, kind="torch")
+    s = _window_sums(input * input, size // 2, (size - 1) // 2)
+    return input / (k + (alpha / size) * s) ** beta
+
+
+def local_response_norm_backward(grad_output, input, size, alpha=0.0001, beta=0.75, k=1.0):
+    _lrn_args("local_response_norm_backward", input, size, alpha, beta, k, kind="torch")
+    check_grad_output("local_response_norm_backward", grad_output, input.shape, input)
+    (grad,) = autograd_backward(lambda x: local_response_norm(x, size, alpha, beta, k),
+                                grad_output, (input,))
+    return grad
+
+
+for _name in __all__:
+    twin_doc(globals()[_name], getattr(reference, _name))
