@@ -11,6 +11,8 @@ window position at once (Sermanet et al., OverFeat, 2014).
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -58,7 +60,8 @@ def convolutionalize(model: nn.Sequential, input_shape) -> nn.Sequential:
     with its weights reshaped to (out, c, h, w); every later linear layer becomes a 1x1
     convolution; the flatten disappears. On an input of ``input_shape`` the result gives the
     same numbers as ``model`` (as an (N, K, 1, 1) map); on a larger input it gives a map of
-    them, one per window position, at the stride of the network's pools. Section 3.4.
+    them, one per window position, at the stride of the network's pools. The result is a new
+    network: its layers are copies, so changing one network leaves the other alone. Section 3.4.
     """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"convolutionalize: model must be an nn.Sequential, got "
@@ -93,7 +96,7 @@ def convolutionalize(model: nn.Sequential, input_shape) -> nn.Sequential:
                                                        nn.Sigmoid, nn.Dropout, nn.Identity)):
                 raise ValueError(f"convolutionalize: cannot convert {type(layer).__name__} "
                                  f"({name}) after the Flatten")
-            layers.append((name, layer))
+            layers.append((name, copy.deepcopy(layer)))
             x = layer(x)
     if not seen_flatten:
         raise ValueError("convolutionalize: model has no nn.Flatten, nothing to convert")

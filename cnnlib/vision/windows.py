@@ -13,7 +13,7 @@ import numpy as np
 from .. import _checks as V
 from ..shapes import output_size
 
-__all__ = ["sliding_windows", "window_training_set"]
+__all__ = ["sliding_windows", "window_training_set", "disc_detections", "count_multiplications"]
 
 
 def sliding_windows(image, window: int, stride: int = 1):
@@ -32,10 +32,10 @@ def sliding_windows(image, window: int, stride: int = 1):
     s = V.check_int("sliding_windows", "stride", stride, minimum=1)
     _, h, w = image.shape
     n_h, n_w = output_size(h, f, s=s), output_size(w, f, s=s)
-    tops = np.arange(n_h) * s
-    lefts = np.arange(n_w) * s
-    crops = np.stack([image[:, i:i + f, j:j + f] for i in tops for j in lefts])
-    boxes = np.array([(j, i, j + f, i + f) for i in tops for j in lefts], dtype=np.float32)
+    rows = np.arange(n_h) * s
+    cols = np.arange(n_w) * s
+    crops = np.stack([image[:, i:i + f, j:j + f] for i in rows for j in cols])
+    boxes = np.array([(j, i, j + f, i + f) for i in rows for j in cols], dtype=np.float32)
     return crops, boxes
 
 
@@ -80,3 +80,78 @@ def window_training_set(scenes, window: int, negatives_per_scene: int = 4, jitte
             labels.append(0)
             made += 1
     return np.stack(crops).astype(np.float32), np.array(labels, np.int64)
+
+
+def disc_detections(image, radii, min_score: float = 0.5, margin: int = 4):
+    """Slide a bright-disc template over a gray image: every window that matches is a box.
+
+    For each radius ``r`` in ``radii``, a template (a disc of radius ``r`` on a ring of
+    background ``margin`` pixels wide) is compared with the window of the same size at every
+    position by normalised cross-correlation (``skimage.feature.match_template``, a score in
+    [-1, 1]); every position scoring at least ``min_score`` gives the box of side ``2r + 1``
+    centred there. A hand-made classifier slid over every position and scale, as in section
+    3.3, with no learning: like any sliding-window detector it fires many times around each
+    object, which is what non-max suppression (section 3.7) cleans up.
+
+    Returns ``(boxes, scores)``: float64 (K, 4) ``'xyxy'`` boxes and (K,) scores.
+    """
+    from skimage.feature import match_template
+
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim != 2:
+        raise ValueError(f"disc_detections: image must be 2-D (gray), got shape {img.shape}")
+    V.check_number("disc_detections", "min_score", min_score, minimum=-1.0, maximum=1.0)
+    margin = V.check_int("disc_detections", "margin", margin, minimum=0)
+    boxes, scores = [], []
+    for r in radii:
+        r = V.check_int("disc_detections", "radii", r, minimum=1)
+        m = r + margin
+        yy, xx = np.mgrid[-m:m + 1, -m:m + 1]
+        template = (np.hypot(yy, xx) <= r).astype(np.float64)
+        score = match_template(img, template, pad_input=True)
+        ys, xs = np.nonzero(score >= min_score)
+        boxes.append(np.stack([xs - r, ys - r, xs + r + 1, ys + r + 1], 1).astype(np.float64))
+        scores.append(score[ys, xs])
+    return np.concatenate(boxes).reshape(-1, 4), np.concatenate(scores)
+
+
+def count_multiplications(model, input_shape) -> dict:
+    """Multiplications of one forward pass of ``model`` on one input of ``input_shape`` (C, H, W).
+
+    Counts the multiply-adds of every ``nn.Conv2d`` (each output is a dot product of length
+    ``c_in / groups * f_h * f_w``, :func:`cnnlib.shapes.conv_mults`) and every ``nn.Linear``
+    (``in_features`` per output); pooling and activations are not counted. Returns
+    ``{layer name: count}`` in forward order, plus ``"total"``. Sections 3.3 and 3.4 compare
+    the crop-by-crop and the convolutional sliding window with it.
+    """
+    import torch
+    from torch import nn
+
+    counts: dict = {}
+    hooks = []
+
+    def hook(name):
+        def record(module, inputs, output):
+            if isinstance(module, nn.Conv2d):
+                per = module.in_channels // module.groups * module.kernel_size[0] * \
+                    module.kernel_size[1]
+            else:
+                per = module.in_features
+            counts[name] = counts.get(name, 0) + int(output[0].numel()) * per
+        return record
+
+    for name, module in model.named_modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            hooks.append(module.register_forward_hook(hook(name)))
+    try:
+        p = next(model.parameters())
+        was = model.training
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros((1, *tuple(input_shape)), dtype=p.dtype, device=p.device))
+        model.train(was)
+    finally:
+        for h in hooks:
+            h.remove()
+    counts["total"] = sum(counts.values())
+    return counts

@@ -59,6 +59,18 @@ def test_convolutionalized_network_equals_the_crop_loop():
     torch.testing.assert_close(maps[0], loop, rtol=1e-12, atol=1e-12)
 
 
+def test_convolutionalize_copies_the_layers():
+    torch.manual_seed(2)
+    net = SlidingWindowNet(num_classes=4).eval()
+    conv = convolutionalize(net, (3, 14, 14)).eval()
+    x = torch.rand(1, 3, 14, 14)
+    with torch.no_grad():
+        before = net(x).clone()
+        for p in conv.parameters():
+            p.zero_()
+        torch.testing.assert_close(net(x), before)
+
+
 def test_convolutionalize_rejects_what_it_cannot_convert():
     with pytest.raises(TypeError, match="nn.Sequential"):
         convolutionalize(UNet(), (3, 16, 16))

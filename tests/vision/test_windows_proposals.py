@@ -57,3 +57,32 @@ def test_segmentation_iou_counts_pixels():
         confusion_pixels(pred, true, 2)
     with pytest.raises(TypeError, match="integer"):
         confusion_pixels(pred.astype(float), true, 3)
+
+
+def test_disc_detections_fire_around_every_coin():
+    from cnnlib.data import coins
+    from cnnlib.vision.windows import disc_detections
+
+    img, gt = coins()
+    boxes, scores = disc_detections(img, radii=(21, 27), min_score=0.5)
+    assert boxes.shape[1] == 4 and len(boxes) == len(scores) and (scores >= 0.5).all()
+    assert ((boxes[:, 2] - boxes[:, 0]) % 2 == 1).all()
+    best = nops.box_iou(gt.astype(np.float64), boxes).max(axis=1)
+    assert (best >= 0.5).mean() > 0.9
+    with pytest.raises(ValueError, match="2-D"):
+        disc_detections(np.zeros((3, 8, 8)), (2,))
+
+
+def test_count_multiplications_matches_the_formulas():
+    from cnnlib import shapes
+    from cnnlib.models import SlidingWindowNet, convolutionalize
+    from cnnlib.vision.windows import count_multiplications
+
+    net = SlidingWindowNet(num_classes=4)
+    c = count_multiplications(net, (3, 14, 14))
+    assert c["conv1"] == shapes.conv_mults(3, 16, 5, 10)
+    assert c["fc2"] == 400 * 400 and c["fc4"] == 400 * 4
+    assert c["total"] == sum(v for k, v in c.items() if k != "total")
+    conv = convolutionalize(net, (3, 14, 14))
+    big = count_multiplications(conv, (3, 28, 28))
+    assert big["fc2"] == 8 * 8 * 400 * 400 and big["conv1"] == shapes.conv_mults(3, 16, 5, 24)
