@@ -40,15 +40,18 @@ def sliding_windows(image, window: int, stride: int = 1):
 
 
 def window_training_set(scenes, window: int, negatives_per_scene: int = 4, jitter: int = 1,
-                        centre_tolerance: float = 2.0, seed: int = 0):
+                        centre_tolerance: float = 2.0, seed: int = 0, hard_negatives: int = 0):
     """Crops for a window classifier, from :func:`cnnlib.data.scenes`: ``(crops, labels)``.
 
     Every object gives one crop centred on it (shifted by up to ``jitter`` pixels), labelled
     ``1 + class``. Each scene also gives ``negatives_per_scene`` random crops whose centre lies
     farther than ``centre_tolerance`` pixels (along x or y) from every object's centre, labelled
     0 (background): they include pieces of objects, so the classifier learns to fire only
-    when an object sits in the middle of its window. Objects too close to the border for a
-    centred crop are skipped. Section 3.3.
+    when an object sits in the middle of its window. Each object also gives
+    ``hard_negatives`` background crops that cut it in part: shifted from its centre by more
+    than ``centre_tolerance`` and at most half the window along x or y, in a random direction
+    (still farther than ``centre_tolerance`` from every other centre). Crops that would leave
+    the image are skipped. Section 3.3.
     """
     f = V.check_int("window_training_set", "window", window, minimum=1)
     neg = V.check_int("window_training_set", "negatives_per_scene", negatives_per_scene,
@@ -56,6 +59,7 @@ def window_training_set(scenes, window: int, negatives_per_scene: int = 4, jitte
     jitter = V.check_int("window_training_set", "jitter", jitter, minimum=0)
     tol = V.check_number("window_training_set", "centre_tolerance", centre_tolerance,
                          minimum=0.0)
+    hard = V.check_int("window_training_set", "hard_negatives", hard_negatives, minimum=0)
     rng = np.random.default_rng(V.check_int("window_training_set", "seed", seed, minimum=0))
     crops, labels = [], []
     size = scenes.images.shape[-1]
@@ -68,6 +72,17 @@ def window_training_set(scenes, window: int, negatives_per_scene: int = 4, jitte
             if 0 <= left <= size - f and 0 <= top <= size - f:
                 crops.append(img[:, top:top + f, left:left + f])
                 labels.append(1 + int(c))
+            for _ in range(hard):
+                lo = int(np.floor(tol)) + 1
+                d = rng.integers(lo, max(lo, f // 2) + 1, 2) * rng.choice([-1, 1], 2)
+                d[rng.integers(2)] = rng.integers(-(f // 2), f // 2 + 1)   # the other axis: any
+                left, top = int(round(cx - f / 2)) + d[0], int(round(cy - f / 2)) + d[1]
+                mid = np.array([left + f / 2, top + f / 2])
+                if not (0 <= left <= size - f and 0 <= top <= size - f) or \
+                        (np.abs(centres - mid).max(axis=1) <= tol).any():
+                    continue
+                crops.append(img[:, top:top + f, left:left + f])
+                labels.append(0)
         made = 0
         for _ in range(50 * max(neg, 1)):
             if made == neg:

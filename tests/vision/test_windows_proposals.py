@@ -86,3 +86,38 @@ def test_count_multiplications_matches_the_formulas():
     conv = convolutionalize(net, (3, 14, 14))
     big = count_multiplications(conv, (3, 28, 28))
     assert big["fc2"] == 8 * 8 * 400 * 400 and big["conv1"] == shapes.conv_mults(3, 16, 5, 24)
+
+
+def _where(img, crop):
+    f = crop.shape[-1]
+    for top in range(img.shape[1] - f + 1):
+        for left in range(img.shape[2] - f + 1):
+            if np.array_equal(img[:, top:top + f, left:left + f], crop):
+                return left + f / 2, top + f / 2
+    raise AssertionError("crop not found in its scene")
+
+
+def test_window_training_set_hard_negatives_cut_objects_off_centre():
+    s = scenes(4, 48, seed=5, radius=(0.12, 0.14), objects=(1, 2))
+    crops, labels = window_training_set(s, 14, negatives_per_scene=0, jitter=0,
+                                        centre_tolerance=3, hard_negatives=3, seed=1)
+    assert (labels > 0).sum() <= s.counts.sum() and 0 < (labels == 0).sum() <= 3 * s.counts.sum()
+    k = 0                                   # the crops of one scene come together, in order
+    for img, boxes, count in zip(s.images, s.boxes, s.counts):
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        mine = []
+        while k < len(crops) and len(mine) < 4 * count:
+            try:
+                mine.append((_where(img, crops[k]), labels[k]))
+            except AssertionError:
+                break
+            k += 1
+        for (cx, cy), lab in mine:
+            d = np.abs(centres - [cx, cy]).max(axis=1)
+            if lab == 0:
+                assert (d > 3).all() and d.min() <= 7     # off every centre, but cutting one
+            else:
+                assert d.min() <= 0.5                     # jitter 0: centred on its object
+    assert k == len(crops)
+    with pytest.raises(ValueError, match="hard_negatives"):
+        window_training_set(s, 14, hard_negatives=-1)
