@@ -18,6 +18,10 @@ from .resnet import BasicBlock, Bottleneck, ResNet, cifar_resnet, resnet18, resn
 from .tables import measured_receptive_field
 from .vgg import VGG, VGG_CONFIGS, vgg11, vgg13, vgg16, vgg19
 from .weights import load_weights
+# Part 3: detection and segmentation
+from .fcn import ASPP, AtrousSegmenter, SlidingWindowNet, convolutionalize
+from .unet import DoubleConv, UNet
+from .yolo import TinyYOLO
 
 __all__ = ["LeNet5", "ACTIVATIONS", "VGG", "VGG_CONFIGS", "vgg11", "vgg13", "vgg16", "vgg19",
            "load_weights", "summary", "Summary", "SummaryRow", "course_table", "layers_of"]
@@ -26,3 +30,5 @@ __all__ += ["LeNet5Original", "AlexNet", "ResNet", "BasicBlock", "Bottleneck", "
             "DepthwiseSeparable", "MobileNetV1", "InvertedResidual", "MobileNetV2", "MBConv",
             "SqueezeExcitation", "EfficientNet", "efficientnet", "efficientnet_b0",
             "compound_scaling", "measured_receptive_field"]
+__all__ += ["SlidingWindowNet", "convolutionalize", "ASPP", "AtrousSegmenter", "UNet",
+            "DoubleConv", "TinyYOLO"]

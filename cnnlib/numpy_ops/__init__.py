@@ -25,3 +25,9 @@ from .norm import *  # noqa: F401,F403
 
 __all__ = [*basic.__all__, *conv.__all__, *pool.__all__]
 __all__ += [*adaptive_pool.__all__, *norm.__all__, *regularisation.__all__]
+
+from . import boxes, roi  # Part 3
+from .boxes import *  # noqa: F401,F403
+from .roi import *  # noqa: F401,F403
+
+__all__ += [*boxes.__all__, *roi.__all__]
