@@ -5,12 +5,19 @@ scikit-learn's bundled 8x8 handwritten digits (:func:`digits`); :func:`split` ma
 train, validation and test splits; :func:`shape_images` draws a harder ten-class problem of
 shapes on photo backgrounds that knows each object's box, mask and keypoints;
 :func:`image_folder` reads a reader's own images stored one folder per class.
+:func:`faces` draws faces of many identities (Part 4), :func:`lfw_subset` loads
+scikit-image's real face crops, and :func:`face_folder` with :func:`read_pairs` reads a face
+data set stored one folder per identity with LFW's pair lists.
 """
 from .digits import digits
 from .folders import IMAGE_EXTENSIONS, ImageFolder, image_folder
 from .photos import PHOTOS, photo
 from .shapes import SHAPES, ShapeImages, shape_images
 from .splits import Splits, split
+from .faces import (FaceFolder, FaceImages, FacePair, FaceTraits, face_folder, face_traits, faces,
+                    lfw_subset, pair_indices, read_pairs, render_face, write_pairs)
 
 __all__ = ["photo", "PHOTOS", "digits", "split", "Splits", "shape_images", "ShapeImages",
            "SHAPES", "image_folder", "ImageFolder", "IMAGE_EXTENSIONS"]
+__all__ += ["faces", "FaceImages", "FaceTraits", "face_traits", "render_face", "lfw_subset",
+            "face_folder", "FaceFolder", "FacePair", "read_pairs", "write_pairs", "pair_indices"]

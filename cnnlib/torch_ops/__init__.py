@@ -6,8 +6,11 @@ and autograd differentiates them. ``torch.nn.functional`` is the oracle the test
 compare against, never the implementation.
 """
 from . import basic, conv, pool
+from . import embedding
 from .basic import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
 
 __all__ = [*basic.__all__, *conv.__all__, *pool.__all__]
+__all__ += embedding.__all__
