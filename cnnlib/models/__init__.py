@@ -8,6 +8,8 @@ from .lenet import ACTIVATIONS, LeNet5
 from .tables import Summary, SummaryRow, course_table, layers_of, summary
 from .vgg import VGG, VGG_CONFIGS, vgg11, vgg13, vgg16, vgg19
 from .weights import load_weights
+from .facenet import PAIR_FEATURES, FaceNet, SiameseVerifier, pair_features
 
 __all__ = ["LeNet5", "ACTIVATIONS", "VGG", "VGG_CONFIGS", "vgg11", "vgg13", "vgg16", "vgg19",
            "load_weights", "summary", "Summary", "SummaryRow", "course_table", "layers_of"]
+__all__ += ["FaceNet", "SiameseVerifier", "pair_features", "PAIR_FEATURES"]

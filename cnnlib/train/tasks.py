@@ -24,7 +24,8 @@ Four tasks cover the book: :class:`Classification` (Parts 1-2, integer labels),
 :class:`Regression` (box coordinates and landmarks, Part 3), :class:`TripletEmbedding`
 (identities, Part 4) and :class:`ImageOptimisation` (no data at all: the parameters are an
 image, Part 5). Later parts add their own (a detector's loss, say) by subclassing
-:class:`Task`.
+:class:`Task`; Part 4 adds two pair tasks, :class:`ContrastiveEmbedding` (a siamese network
+trained on pairs) and :class:`PairVerification` (verification as binary classification).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import torch.nn.functional as F
 from .. import _checks as V
 
 __all__ = ["Task", "Classification", "Regression", "TripletEmbedding", "ImageOptimisation",
-           "as_tensor"]
+           "as_tensor", "ContrastiveEmbedding", "PairVerification"]
 
 
 def as_tensor(op: str, name: str, value, device, dtype=None) -> torch.Tensor:
@@ -309,6 +310,136 @@ class TripletEmbedding(Task):
                "active": active / count if count else float("nan")}
         out["auc"] = _verification_auc(e, ids)
         return out
+
+
+def _batch_pairs(ids: torch.Tensor):
+    """Every pair i < j of a batch, split into same-identity and different-identity pairs."""
+    i, j = torch.triu_indices(len(ids), len(ids), offset=1, device=ids.device)
+    same = ids[i] == ids[j]
+    return i, j, same
+
+
+def _balanced_mean(losses: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
+    """Half the weight on the same pairs, half on the different ones (a P x K batch holds far
+    more of the second kind); all on one kind if the batch has only that kind."""
+    parts = []
+    if same.any():
+        parts.append(losses[same].mean())
+    if (~same).any():
+        parts.append(losses[~same].mean())
+    return sum(parts) / len(parts)
+
+
+class _PairTask(Task):
+    """Shared by the pair tasks: data ``(x, identity)``, every pair of each batch."""
+
+    def prepare(self, data, device, dtype):
+        x, ids = super().prepare(data, device, dtype)
+        if ids.is_floating_point() or ids.dtype == torch.bool or ids.ndim != 1:
+            raise TypeError(f"fit ({self.name}): identities must be a 1-D integer array, got "
+                            f"dtype {V.dtype_name(ids)} and shape {tuple(ids.shape)}")
+        return x, ids.long()
+
+    def _pairs(self, ids):
+        i, j, same = _batch_pairs(ids)
+        if len(i) == 0 or not same.any():
+            raise ValueError(f"fit ({self.name}): a minibatch holds no pair of one identity; "
+                             f"sample batches with cnnlib.vision.embeddings.pk_sampler")
+        return i, j, same
+
+    def evaluate(self, model, data, batch_size: int) -> dict[str, float]:
+        """Loss and stats over all pairs of the held-out set (balanced as in training), and
+        the verification ``auc``; pairs are scored in chunks of whole identities."""
+        x, ids = data
+        with torch.no_grad():
+            e = torch.cat([self.embed(model, x[k:k + batch_size])
+                           for k in range(0, len(x), batch_size)])
+            i, j, same = _batch_pairs(ids)
+            if len(i) > 200_000:
+                keep = torch.as_tensor(np.random.default_rng(0).choice(len(i), 200_000,
+                                                                       replace=False),
+                                       device=ids.device)
+                i, j, same = i[keep], j[keep], same[keep]
+            losses, stats, scores = self.pair_losses(model, e, i, j, same)
+            out = {"loss": float(_balanced_mean(losses, same))}
+            out.update({k: float(v) for k, v in stats.items()})
+        from ..vision.verification import roc_auc
+
+        y = same.cpu().numpy()
+        out["auc"] = roc_auc(y, scores.double().cpu().numpy()) if 0 < y.sum() < len(y) \
+            else float("nan")
+        return out
+
+    def loss(self, model, batch):
+        x, ids = batch
+        e = self.embed(model, x)
+        i, j, same = self._pairs(ids)
+        losses, stats, _ = self.pair_losses(model, e, i, j, same)
+        return _balanced_mean(losses, same), stats
+
+
+class ContrastiveEmbedding(_PairTask):
+    """A siamese embedding trained on pairs with the contrastive loss: data ``(x, identity)``.
+
+    The model maps images to embeddings (N, D), L2-normalised when ``normalize``. Every pair
+    of images in a minibatch is used: same-identity pairs are pulled together, different ones
+    pushed apart until they are ``margin`` away (:func:`cnnlib.torch_ops.contrastive_loss`),
+    with the two kinds weighted equally. Stats: ``same_dist`` and ``diff_dist``, the mean
+    distances of the two kinds of pair. :meth:`evaluate` adds the verification ``auc``.
+    Batches need several images per identity
+    (``batch_sampler=cnnlib.vision.embeddings.pk_sampler(P, K)``). Section 4.3.
+    """
+
+    name = "contrastive embedding"
+
+    def __init__(self, margin: float = 1.0, normalize: bool = True):
+        self.margin = V.check_number("ContrastiveEmbedding", "margin", margin, minimum=0.0)
+        self.normalize = V.check_bool("ContrastiveEmbedding", "normalize", normalize)
+
+    def embed(self, model, x):
+        e = model(x)
+        if e.ndim != 2:
+            raise ValueError(f"fit ({self.name}): the model must return (N, D) embeddings, got "
+                             f"shape {tuple(e.shape)}")
+        return F.normalize(e, dim=1) if self.normalize else e
+
+    def pair_losses(self, model, e, i, j, same):
+        from ..torch_ops.embedding import contrastive_loss
+
+        losses = contrastive_loss(e[i], e[j], same.to(e.dtype), self.margin, reduction="none")
+        d = (e[i] - e[j]).norm(dim=1).detach()
+        stats = {"same_dist": d[same].mean() if same.any() else d.new_tensor(float("nan")),
+                 "diff_dist": d[~same].mean() if (~same).any() else d.new_tensor(float("nan"))}
+        return losses, stats, -d
+
+
+class PairVerification(_PairTask):
+    """Face verification as binary classification (section 4.5): data ``(x, identity)``.
+
+    The model is a :class:`cnnlib.models.SiameseVerifier` (anything with ``embed(x)`` and
+    ``compare(e1, e2) -> logits``). Every pair of a minibatch is one example, labelled 1 when
+    both images show the same identity; the loss is the binary cross-entropy of
+    ``compare``'s logits, same and different pairs weighted equally. With a verifier whose
+    encoder is ``torch.nn.Identity()``, ``x`` may be embeddings computed beforehand, and only
+    the logistic head trains. Stats: ``acc``, the balanced accuracy of ``logit > 0``.
+    :meth:`evaluate` adds the verification ``auc`` of the logits.
+    """
+
+    name = "pair verification"
+
+    def embed(self, model, x):
+        for attr in ("embed", "compare"):
+            if not callable(getattr(model, attr, None)):
+                raise TypeError(f"fit ({self.name}): the model needs embed() and compare() "
+                                f"(a cnnlib.models.SiameseVerifier), got {type(model).__name__}")
+        return model.embed(x)
+
+    def pair_losses(self, model, e, i, j, same):
+        logits = model.compare(e[i], e[j])
+        target = same.to(logits.dtype)
+        losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        right = ((logits.detach() > 0) == same).to(logits.dtype)
+        return losses, {"acc": _balanced_mean(right, same)}, logits.detach()
 
 
 class ImageOptimisation(Task):
