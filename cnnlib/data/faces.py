@@ -246,7 +246,7 @@ def _backgrounds(n, e, strength):
         blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))
         img = img + e[f"blob{k}_color"][:, :, None, None] * blob[:, None]
     mid = np.float32(0.55)
-    return np.clip(mid + np.float32(strength) * (img - mid), 0.03, 0.97)
+    return np.clip(mid + np.float32(0.5 * strength) * (img - mid), 0.03, 0.97)
 
 
 def _trait_arrays(traits: Sequence[FaceTraits]) -> dict:
@@ -285,7 +285,7 @@ def _nuisance(rng, pose, lighting, expression, occlusion, background=1.0) -> dic
     light = np.array([math.cos(az) * math.cos(el), math.sin(az) * math.cos(el) * 0.7,
                       math.sin(el) + 0.3])
     light = light / np.linalg.norm(light) if lighting > 0 else np.array([0.0, 0.0, 1.0])
-    diffuse = (0.15 + 0.45 * p[2]) * lighting
+    diffuse = (0.1 + 0.32 * p[2]) * lighting
     occluder = 0
     if p[3] < occlusion:
         occluder = 1 + int(np.searchsorted([0.5, 0.7], p[4]))   # glasses, sunglasses, hand
@@ -294,13 +294,13 @@ def _nuisance(rng, pose, lighting, expression, occlusion, background=1.0) -> dic
         shift=z[0:2] * 0.025 * pose, angle=z[2] * 0.07 * pose, scale=1 + z[3] * 0.04 * pose,
         yaw=float(np.clip(z[4] * 0.3 * pose, -0.8, 0.8)),
         light=light, diffuse=diffuse, ambient=1 - diffuse * (0.4 + 0.3 * p[6]),
-        exposure=1 + z[5] * 0.1 * lighting, white=1 + z[6:9] * 0.04 * lighting,
+        exposure=1 + z[5] * 0.07 * lighting, white=1 + z[6:9] * 0.03 * lighting,
         smile=float(np.clip(0.2 + 0.5 * z[9], -0.6, 1.0)) * expression,
         open=float(p[7] < 0.3 * min(expression, 1)) * (0.3 + 0.7 * p[8]),
         brows=z[10] * 0.8 * expression, knit=z[11] * 0.4 * expression,
         eyes=float(np.clip(1 - abs(z[12]) * 0.25 * expression, 0.35, 1.1)),
         gaze=z[13] * 0.5 * expression,
-        clothes=0.45 + (0.8 * p[9:12] - 0.4) * min(background, 1.0),
+        clothes=0.45 + (0.8 * p[9:12] - 0.4) * 0.6 * min(background, 1.0),
         glasses=float(occluder in (1, 2)), sunglasses=float(occluder == 2),
         hand=float(occluder == 3),
         lens_r=1.45 + 0.35 * p[12], rim=0.008 + 0.006 * p[13],

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import _checks as V
 
-__all__ = ["MINING", "distance_matrix", "mine_triplets", "triplet_kinds", "all_pairs",
+__all__ = ["MINING", "embed", "distance_matrix", "mine_triplets", "triplet_kinds", "all_pairs",
            "sample_pairs", "pk_sampler", "check_embeddings", "check_identities"]
 
 #: The mining strategies of :func:`mine_triplets`.
@@ -71,6 +71,42 @@ def check_identities(op: str, identities, n: int | None = None,
         raise ValueError(f"{op}: {name} has {len(y)} entries but there are {n} embeddings; "
                          f"give one identity per embedding")
     return y
+
+
+def embed(model, images, batch_size: int = 256, device=None) -> np.ndarray:
+    """The embeddings of ``images`` (N, C, H, W) by ``model``, as a float32 NumPy (N, D).
+
+    Runs in ``eval`` mode without gradients, in minibatches of ``batch_size`` on ``device``
+    (default: where the model's parameters are), and restores the model's mode. This is how
+    a deployed system precomputes its gallery (section 4.5).
+    """
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"embed: model must be a torch.nn.Module, got {type(model).__name__}")
+    V.check_int("embed", "batch_size", batch_size, minimum=1)
+    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
+    if not x.is_floating_point() or x.ndim < 2:
+        raise TypeError(f"embed: images must be a floating (N, C, H, W) array, got dtype "
+                        f"{x.dtype} and shape {tuple(x.shape)}")
+    p = next(model.parameters(), None)
+    dev = torch.device(device) if device is not None else \
+        (p.device if p is not None else torch.device("cpu"))
+    dtype = p.dtype if p is not None else torch.float32
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        with torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                e = model(x[i:i + batch_size].to(dev, dtype))
+                if e.ndim != 2:
+                    raise ValueError(f"embed: the model must return (N, D) embeddings, got "
+                                     f"shape {tuple(e.shape)}")
+                out.append(e.float().cpu().numpy())
+    finally:
+        model.train(was_training)
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
 def distance_matrix(embeddings, squared: bool = True) -> np.ndarray:

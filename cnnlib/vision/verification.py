@@ -33,7 +33,7 @@ from .. import _checks as V
 from .embeddings import _as_numpy, check_embeddings, check_identities
 
 __all__ = ["roc_curve", "roc_auc", "tar_at_far", "threshold_errors", "pair_scores", "Gallery",
-           "enroll", "identify", "one_shot_accuracy", "one_shot_trials"]
+           "enroll", "identify", "one_shot_accuracy", "one_shot_trials", "recognition_rates"]
 
 METRICS = ("euclidean", "sqeuclidean", "cosine")
 
@@ -301,3 +301,52 @@ def one_shot_accuracy(embeddings, identities, n_way: int, trials: int = 2000, se
     d = _distances(e, e, metric)
     guess = d[query[:, None], gallery].argmin(1)
     return float(np.mean(guess == answer))
+
+
+def recognition_rates(distances, threshold: float, gallery_sizes, trials: int = 2000,
+                      seed: int = 0) -> dict:
+    """How a verifier with a fixed threshold fares as a recogniser, gallery size by size.
+
+    ``distances`` (M, M): row ``q`` holds the distances from a query image of person ``q``
+    to the one enrolled image of each of the M people (the diagonal is the genuine pair).
+    For each K in ``gallery_sizes``, ``trials`` random galleries of K people are drawn, and
+    the function returns a dict of arrays (one value per K):
+
+    - ``'strict'``: the query's person is enrolled, and K independent verifications all
+      come out right (its own template accepted, every other rejected), which happens with
+      probability :math:`(1 - FRR)(1 - FAR)^{K-1}` if errors are independent;
+    - ``'nearest'``: the query's person is enrolled, and the nearest template is theirs and
+      within the threshold (the usual rule);
+    - ``'stranger_rejected'``: the query's person is *not* enrolled, and no template is
+      within the threshold, probability :math:`(1 - FAR)^K`.
+
+    A pair is accepted when its distance is ``<= threshold``. Section 4.1.
+    """
+    d = np.asarray(_as_numpy("recognition_rates", "distances", distances)
+                   if hasattr(distances, "detach") else distances, np.float64)
+    if d.ndim != 2 or d.shape[0] != d.shape[1]:
+        raise ValueError(f"recognition_rates: distances must be a square (M, M) matrix (query "
+                         f"of person q against the enrolled image of person k), got shape "
+                         f"{d.shape}")
+    if not np.isfinite(d).all():
+        raise ValueError("recognition_rates: distances must be finite")
+    t = V.check_number("recognition_rates", "threshold", threshold)
+    trials = V.check_int("recognition_rates", "trials", trials, minimum=1)
+    rng = np.random.default_rng(V.check_int("recognition_rates", "seed", seed, minimum=0))
+    m = len(d)
+    sizes = [V.check_int("recognition_rates", "gallery_sizes", k, minimum=1, maximum=m - 1)
+             for k in np.atleast_1d(gallery_sizes).tolist()]
+    out = {"strict": [], "nearest": [], "stranger_rejected": []}
+    for k in sizes:
+        q = rng.integers(m, size=trials)
+        # K - 1 other people for the enrolled case, K others for the stranger case
+        others = np.argsort(rng.random((trials, m)), axis=1)[:, :k + 1]
+        others = np.where(others == q[:, None], others[:, -1:], others)[:, :k]
+        imp = d[q[:, None], others]                     # (trials, K) impostor distances
+        gen = d[q, q]
+        accepted_imp = imp[:, :k - 1] <= t
+        out["strict"].append(np.mean((gen <= t) & ~accepted_imp.any(1)))
+        nearest_imp = imp[:, :k - 1].min(1) if k > 1 else np.full(trials, np.inf)
+        out["nearest"].append(np.mean((gen <= t) & (gen < nearest_imp)))
+        out["stranger_rejected"].append(np.mean(~(imp <= t).any(1)))
+    return {key: np.asarray(v) for key, v in out.items()}

@@ -137,3 +137,32 @@ def test_bad_inputs_give_clear_errors():
         V.identify(np.zeros((1, 3)), V.enroll(np.zeros((2, 2)), np.array([0, 1])))
     with pytest.raises(TypeError, match="identities must hold integers or names"):
         V.enroll(np.zeros((2, 2)), np.array([0.5, 1.5]))
+
+
+def test_recognition_rates_follow_the_independent_error_formula():
+    rng = np.random.default_rng(0)
+    m = 400
+    d = rng.uniform(0, 1, (m, m))                      # impostor distances: FAR(0.05) = 0.05
+    np.fill_diagonal(d, rng.uniform(0, 0.1 / 0.9, m))  # genuine: FRR(0.05) = 0.55
+    far = 0.05
+    frr = np.mean(np.diag(d) > far)
+    sizes = [1, 5, 20, 100]
+    r = V.recognition_rates(d, far, sizes, trials=4000, seed=1)
+    want = (1 - frr) * (1 - far) ** (np.array(sizes) - 1)
+    np.testing.assert_allclose(r["strict"], want, atol=0.03)
+    np.testing.assert_allclose(r["stranger_rejected"], (1 - far) ** np.array(sizes), atol=0.03)
+    assert np.all(r["nearest"] >= r["strict"]) and np.all(np.diff(r["strict"]) < 0)
+    assert r["nearest"][0] == r["strict"][0]          # a gallery of one: the same question
+    # brute force for one gallery size
+    loop = []
+    rng2 = np.random.default_rng(5)
+    for _ in range(3000):
+        q = rng2.integers(m)
+        others = rng2.choice(np.delete(np.arange(m), q), 19, replace=False)
+        loop.append(d[q, q] <= far and (d[q, others] > far).all())
+    assert np.mean(loop) == pytest.approx(V.recognition_rates(d, far, [20], 3000, 2)["strict"][0],
+                                          abs=0.03)
+    with pytest.raises(ValueError, match="square"):
+        V.recognition_rates(d[:3], 0.1, [2])
+    with pytest.raises(ValueError, match="gallery_sizes must be <= 399"):
+        V.recognition_rates(d, 0.1, [400])
