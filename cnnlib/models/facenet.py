@@ -26,6 +26,9 @@ PAIR_FEATURES = ("abs", "chi2")
 class FaceNet(nn.Module):
     """Image (N, C, S, S) -> L2-normalised embedding (N, ``embedding_dim``).
 
+    :meth:`forward` returns the embedding; taught in section 4.3 and trained with the
+    triplet loss in section 4.4.
+
     Parameters
     ----------
     in_channels : int
@@ -41,9 +44,6 @@ class FaceNet(nn.Module):
     normalize : bool
         Divide the output by its length (the default, as FaceNet). ``False`` returns the raw
         features, e.g. to study what the normalisation does.
-
-    :meth:`forward` returns the embedding; taught in section 4.3 and trained with the
-    triplet loss in section 4.4.
     """
 
     def __init__(self, in_channels: int = 1, embedding_dim: int = 64, width: int = 16,
