@@ -32,3 +32,6 @@ __all__ += ["LeNet5Original", "AlexNet", "ResNet", "BasicBlock", "Bottleneck", "
             "compound_scaling", "measured_receptive_field"]
 __all__ += ["SlidingWindowNet", "convolutionalize", "ASPP", "AtrousSegmenter", "UNet",
             "DoubleConv", "TinyYOLO"]
+from .facenet import PAIR_FEATURES, FaceNet, SiameseVerifier, pair_features
+
+__all__ += ["FaceNet", "SiameseVerifier", "pair_features", "PAIR_FEATURES"]

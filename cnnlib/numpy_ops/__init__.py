@@ -31,3 +31,8 @@ from .boxes import *  # noqa: F401,F403
 from .roi import *  # noqa: F401,F403
 
 __all__ += [*boxes.__all__, *roi.__all__]
+
+from . import embedding  # Part 4
+from .embedding import *  # noqa: F401,F403
+
+__all__ += embedding.__all__

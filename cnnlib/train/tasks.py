@@ -24,7 +24,8 @@ Four tasks cover the book: :class:`Classification` (Parts 1-2, integer labels),
 :class:`Regression` (box coordinates and landmarks, Part 3), :class:`TripletEmbedding`
 (identities, Part 4) and :class:`ImageOptimisation` (no data at all: the parameters are an
 image, Part 5). Later parts add their own (a detector's loss, say) by subclassing
-:class:`Task`.
+:class:`Task`; Part 4 adds two pair tasks, :class:`ContrastiveEmbedding` (a siamese network
+trained on pairs) and :class:`PairVerification` (verification as binary classification).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import torch.nn.functional as F
 from .. import _checks as V
 
 __all__ = ["Task", "Classification", "Regression", "TripletEmbedding", "ImageOptimisation",
-           "as_tensor"]
+           "as_tensor", "ContrastiveEmbedding", "PairVerification"]
 
 
 def as_tensor(op: str, name: str, value, device, dtype=None) -> torch.Tensor:
@@ -178,62 +179,64 @@ class Regression(Task):
         return self.loss_fn(pred, y), stats
 
 
-def _triplet_mining(dist: torch.Tensor, labels: torch.Tensor, margin: float, mining: str):
-    """Per-anchor (positive distance, negative distance) pairs chosen from one batch.
+def _pair_distances(e: torch.Tensor, squared: bool) -> torch.Tensor:
+    """(N, N) Euclidean distances of embeddings (squared by default), differentiable."""
+    diff = e[:, None, :] - e[None, :, :]
+    dist = (diff * diff).sum(-1)
+    return dist if squared else (dist + 1e-12).sqrt()
 
-    ``dist`` is the (N, N) matrix of embedding distances. ``'batch_hard'``: for each anchor its
-    farthest positive and nearest negative (Hermans et al., 2017). ``'semi_hard'``: the
-    nearest negative still farther than the positive (FaceNet), for every anchor-positive
-    pair, falling back to the farthest negative when none is. ``'all'``: every valid triplet.
-    """
-    same = labels[:, None] == labels[None, :]
-    eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-    pos_mask, neg_mask = same & ~eye, ~same
-    big = torch.finfo(dist.dtype).max
-    if mining == "batch_hard":
-        has = pos_mask.any(1) & neg_mask.any(1)
-        d_ap = torch.where(pos_mask, dist, dist.new_tensor(-1.0)).max(1).values
-        d_an = torch.where(neg_mask, dist, dist.new_tensor(big)).min(1).values
-        return d_ap[has], d_an[has]
-    a, p = pos_mask.nonzero(as_tuple=True)
-    d_ap = dist[a, p]
-    if mining == "all":
-        n_mask = neg_mask[a]
-        d_an = dist[a][n_mask]
-        d_ap = d_ap[:, None].expand(-1, neg_mask.shape[1])[n_mask]
-        return d_ap, d_an
-    # semi-hard: the nearest negative with d(a, n) > d(a, p)
-    cand = neg_mask[a] & (dist[a] > d_ap[:, None])
-    semi = torch.where(cand, dist[a], dist.new_tensor(big)).min(1).values
-    hardest = torch.where(neg_mask[a], dist[a], dist.new_tensor(-1.0)).max(1).values
-    d_an = torch.where(cand.any(1), semi, hardest)
-    keep = neg_mask[a].any(1)
-    return d_ap[keep], d_an[keep]
+
+def _verification_auc(e: torch.Tensor, ids: torch.Tensor, max_pairs: int = 200_000) -> float:
+    """AUC of -squared distance over the pairs of a labelled set (a fixed random subset when
+    there are more than ``max_pairs``)."""
+    from ..vision.embeddings import all_pairs
+    from ..vision.verification import pair_scores, roc_auc
+
+    emb = e.detach().cpu().double().numpy()
+    y = ids.detach().cpu().numpy()
+    i, j, same = all_pairs(y)
+    if len(i) > max_pairs:
+        keep = np.random.default_rng(0).choice(len(i), max_pairs, replace=False)
+        i, j, same = i[keep], j[keep], same[keep]
+    if same.all() or not same.any():
+        return float("nan")
+    return roc_auc(same, pair_scores(emb, i, j))
 
 
 class TripletEmbedding(Task):
     """Learn an embedding where one identity's images lie close: data ``(x, identity)``.
 
-    The model maps images to embeddings (N, D). In each minibatch, triplets (anchor, positive
-    of the same identity, negative of another) are mined from the batch itself (``mining``:
-    ``'batch_hard'``, ``'semi_hard'`` or ``'all'``), and the loss is the mean of
+    The model maps images to embeddings (N, D), L2-normalised here when ``normalize``. In
+    each minibatch, triplets (anchor, positive of the same identity, negative of another) are
+    chosen from the batch itself by :func:`cnnlib.vision.embeddings.mine_triplets`
+    (``mining``: ``'batch_hard'``, ``'semi_hard'``, ``'all'`` or ``'random'``), and the loss
+    is the mean of
 
     .. math:: \\max(d(A, P) - d(A, N) + \\alpha, 0)
 
     with :math:`d` the squared Euclidean distance (the course's form; ``squared=False`` uses
-    the distance itself). Stats: ``active``, the fraction of mined triplets that still violate
-    the margin. Batches should hold several images per identity (sample them so). Part 4.
+    the distance itself). ``average='active'`` divides by the number of triplets with a
+    positive loss instead of all of them (Hermans et al.'s "batch all"), so the gradient
+    does not fade as more triplets become easy. Stats: ``active``, the fraction of mined
+    triplets that still violate the margin. Batches must hold several images per identity:
+    pass ``batch_sampler=cnnlib.vision.embeddings.pk_sampler(P, K)`` to ``fit``.
+    :meth:`evaluate` adds ``auc``, the verification AUC over the pairs of the validation set.
+    Part 4, section 4.4.
     """
 
     name = "triplet embedding"
 
     def __init__(self, margin: float = 0.2, mining: str = "batch_hard", squared: bool = True,
-                 normalize: bool = True):
+                 normalize: bool = True, average: str = "all", seed: int = 0):
+        from ..vision.embeddings import MINING
+
         self.margin = V.check_number("TripletEmbedding", "margin", margin, minimum=0.0)
-        self.mining = V.check_choice("TripletEmbedding", "mining", mining,
-                                     ("batch_hard", "semi_hard", "all"))
+        self.mining = V.check_choice("TripletEmbedding", "mining", mining, MINING)
         self.squared = V.check_bool("TripletEmbedding", "squared", squared)
         self.normalize = V.check_bool("TripletEmbedding", "normalize", normalize)
+        self.average = V.check_choice("TripletEmbedding", "average", average, ("all", "active"))
+        self.rng = np.random.default_rng(V.check_int("TripletEmbedding", "seed", seed,
+                                                     minimum=0))
 
     def prepare(self, data, device, dtype):
         x, ids = super().prepare(data, device, dtype)
@@ -250,19 +253,193 @@ class TripletEmbedding(Task):
                              f"got shape {tuple(e.shape)}")
         return F.normalize(e, dim=1) if self.normalize else e
 
+    def triplet_losses(self, e, ids):
+        """The hinge of every mined triplet of one batch of embeddings, (T,)."""
+        from ..vision.embeddings import mine_triplets
+
+        dist = _pair_distances(e, self.squared)
+        a, p, n = (torch.as_tensor(t, device=e.device) for t in
+                   mine_triplets(dist.detach().cpu().numpy(), ids.detach().cpu().numpy(),
+                                 self.mining, self.rng))
+        if len(a) == 0:
+            raise ValueError("fit (triplet embedding): a minibatch holds no valid triplet; each "
+                             "batch needs two images of one identity and one of another "
+                             "(use cnnlib.vision.embeddings.pk_sampler)")
+        return F.relu(dist[a, p] - dist[a, n] + self.margin)
+
+    def loss(self, model, batch):
+        x, ids = batch
+        hinge = self.triplet_losses(self.embed(model, x), ids)
+        active = hinge.detach() > 0
+        if self.average == "active":
+            loss = hinge.sum() / active.sum().clamp(min=1)
+        else:
+            loss = hinge.mean()
+        return loss, {"active": active.float().mean()}
+
+    def evaluate(self, model, data, batch_size: int) -> dict[str, float]:
+        """Loss, ``active`` and the verification ``auc`` on a held-out set.
+
+        The images are embedded in minibatches; the loss and ``active`` are then averaged
+        over the triplets mined within groups of whole identities of about ``batch_size``
+        images (groups without a triplet are skipped), and ``auc`` is measured over all pairs
+        of the set (a fixed subset of 200,000 when there are more).
+        """
+        x, ids = data
+        with torch.no_grad():
+            e = torch.cat([self.embed(model, x[i:i + batch_size])
+                           for i in range(0, len(x), batch_size)])
+            order = torch.argsort(ids, stable=True)
+            sorted_ids = ids[order]
+            bounds = torch.nonzero(sorted_ids[1:] != sorted_ids[:-1]).flatten() + 1
+            starts = [0] + bounds.tolist() + [len(ids)]
+            total = active = count = 0.0
+            lo = 0
+            for k in range(1, len(starts)):
+                if starts[k] - lo >= batch_size or k == len(starts) - 1:
+                    idx = order[lo:starts[k]]
+                    lo = starts[k]
+                    try:
+                        hinge = self.triplet_losses(e[idx], ids[idx])
+                    except ValueError:
+                        continue
+                    total += float(hinge.sum())
+                    active += float((hinge > 0).sum())
+                    count += len(hinge)
+        out = {"loss": total / count if count else float("nan"),
+               "active": active / count if count else float("nan")}
+        out["auc"] = _verification_auc(e, ids)
+        return out
+
+
+def _batch_pairs(ids: torch.Tensor):
+    """Every pair i < j of a batch, split into same-identity and different-identity pairs."""
+    i, j = torch.triu_indices(len(ids), len(ids), offset=1, device=ids.device)
+    same = ids[i] == ids[j]
+    return i, j, same
+
+
+def _balanced_mean(losses: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
+    """Half the weight on the same pairs, half on the different ones (a P x K batch holds far
+    more of the second kind); all on one kind if the batch has only that kind."""
+    parts = []
+    if same.any():
+        parts.append(losses[same].mean())
+    if (~same).any():
+        parts.append(losses[~same].mean())
+    return sum(parts) / len(parts)
+
+
+class _PairTask(Task):
+    """Shared by the pair tasks: data ``(x, identity)``, every pair of each batch."""
+
+    def prepare(self, data, device, dtype):
+        x, ids = super().prepare(data, device, dtype)
+        if ids.is_floating_point() or ids.dtype == torch.bool or ids.ndim != 1:
+            raise TypeError(f"fit ({self.name}): identities must be a 1-D integer array, got "
+                            f"dtype {V.dtype_name(ids)} and shape {tuple(ids.shape)}")
+        return x, ids.long()
+
+    def _pairs(self, ids):
+        i, j, same = _batch_pairs(ids)
+        if len(i) == 0 or not same.any():
+            raise ValueError(f"fit ({self.name}): a minibatch holds no pair of one identity; "
+                             f"sample batches with cnnlib.vision.embeddings.pk_sampler")
+        return i, j, same
+
+    def evaluate(self, model, data, batch_size: int) -> dict[str, float]:
+        """Loss and stats over all pairs of the held-out set (balanced as in training), and
+        the verification ``auc``; pairs are scored in chunks of whole identities."""
+        x, ids = data
+        with torch.no_grad():
+            e = torch.cat([self.embed(model, x[k:k + batch_size])
+                           for k in range(0, len(x), batch_size)])
+            i, j, same = _batch_pairs(ids)
+            if len(i) > 200_000:
+                keep = torch.as_tensor(np.random.default_rng(0).choice(len(i), 200_000,
+                                                                       replace=False),
+                                       device=ids.device)
+                i, j, same = i[keep], j[keep], same[keep]
+            losses, stats, scores = self.pair_losses(model, e, i, j, same)
+            out = {"loss": float(_balanced_mean(losses, same))}
+            out.update({k: float(v) for k, v in stats.items()})
+        from ..vision.verification import roc_auc
+
+        y = same.cpu().numpy()
+        out["auc"] = roc_auc(y, scores.double().cpu().numpy()) if 0 < y.sum() < len(y) \
+            else float("nan")
+        return out
+
     def loss(self, model, batch):
         x, ids = batch
         e = self.embed(model, x)
-        diff = e[:, None, :] - e[None, :, :]
-        dist = (diff * diff).sum(-1)
-        if not self.squared:
-            dist = (dist + 1e-12).sqrt()
-        d_ap, d_an = _triplet_mining(dist, ids, self.margin, self.mining)
-        if d_ap.numel() == 0:
-            raise ValueError("fit (triplet embedding): a minibatch holds no valid triplet; each "
-                             "batch needs two images of one identity and one of another")
-        hinge = F.relu(d_ap - d_an + self.margin)
-        return hinge.mean(), {"active": (hinge.detach() > 0).float().mean()}
+        i, j, same = self._pairs(ids)
+        losses, stats, _ = self.pair_losses(model, e, i, j, same)
+        return _balanced_mean(losses, same), stats
+
+
+class ContrastiveEmbedding(_PairTask):
+    """A siamese embedding trained on pairs with the contrastive loss: data ``(x, identity)``.
+
+    The model maps images to embeddings (N, D), L2-normalised when ``normalize``. Every pair
+    of images in a minibatch is used: same-identity pairs are pulled together, different ones
+    pushed apart until they are ``margin`` away (:func:`cnnlib.torch_ops.contrastive_loss`),
+    with the two kinds weighted equally. Stats: ``same_dist`` and ``diff_dist``, the mean
+    distances of the two kinds of pair. :meth:`evaluate` adds the verification ``auc``.
+    Batches need several images per identity
+    (``batch_sampler=cnnlib.vision.embeddings.pk_sampler(P, K)``). Section 4.3.
+    """
+
+    name = "contrastive embedding"
+
+    def __init__(self, margin: float = 1.0, normalize: bool = True):
+        self.margin = V.check_number("ContrastiveEmbedding", "margin", margin, minimum=0.0)
+        self.normalize = V.check_bool("ContrastiveEmbedding", "normalize", normalize)
+
+    def embed(self, model, x):
+        e = model(x)
+        if e.ndim != 2:
+            raise ValueError(f"fit ({self.name}): the model must return (N, D) embeddings, got "
+                             f"shape {tuple(e.shape)}")
+        return F.normalize(e, dim=1) if self.normalize else e
+
+    def pair_losses(self, model, e, i, j, same):
+        from ..torch_ops.embedding import contrastive_loss
+
+        losses = contrastive_loss(e[i], e[j], same.to(e.dtype), self.margin, reduction="none")
+        d = (e[i] - e[j]).norm(dim=1).detach()
+        stats = {"same_dist": d[same].mean() if same.any() else d.new_tensor(float("nan")),
+                 "diff_dist": d[~same].mean() if (~same).any() else d.new_tensor(float("nan"))}
+        return losses, stats, -d
+
+
+class PairVerification(_PairTask):
+    """Face verification as binary classification (section 4.5): data ``(x, identity)``.
+
+    The model is a :class:`cnnlib.models.SiameseVerifier` (anything with ``embed(x)`` and
+    ``compare(e1, e2) -> logits``). Every pair of a minibatch is one example, labelled 1 when
+    both images show the same identity; the loss is the binary cross-entropy of
+    ``compare``'s logits, same and different pairs weighted equally. With a verifier whose
+    encoder is ``torch.nn.Identity()``, ``x`` may be embeddings computed beforehand, and only
+    the logistic head trains. Stats: ``acc``, the balanced accuracy of ``logit > 0``.
+    :meth:`evaluate` adds the verification ``auc`` of the logits.
+    """
+
+    name = "pair verification"
+
+    def embed(self, model, x):
+        for attr in ("embed", "compare"):
+            if not callable(getattr(model, attr, None)):
+                raise TypeError(f"fit ({self.name}): the model needs embed() and compare() "
+                                f"(a cnnlib.models.SiameseVerifier), got {type(model).__name__}")
+        return model.embed(x)
+
+    def pair_losses(self, model, e, i, j, same):
+        logits = model.compare(e[i], e[j])
+        target = same.to(logits.dtype)
+        losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        right = ((logits.detach() > 0) == same).to(logits.dtype)
+        return losses, {"acc": _balanced_mean(right, same)}, logits.detach()
 
 
 class ImageOptimisation(Task):

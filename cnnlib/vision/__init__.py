@@ -1,4 +1,5 @@
-"""Computer-vision tasks beyond classification: detection, landmarks and segmentation (Part 3).
+"""Computer-vision tasks beyond classification: detection, landmarks and segmentation (Part 3),
+face verification and recognition (Part 4).
 
 The box arithmetic itself (formats, IoU, NMS, RoI pooling) is an op and lives with the other
 twins in :mod:`cnnlib.numpy_ops` and :mod:`cnnlib.torch_ops`. This package builds on it:
@@ -16,4 +17,12 @@ twins in :mod:`cnnlib.numpy_ops` and :mod:`cnnlib.torch_ops`. This package build
   mAP through ``pycocotools`` (3.9);
 - :mod:`~cnnlib.vision.proposals`: selective-search-like region proposals (3.10);
 - :mod:`~cnnlib.vision.segmentation`: per-class IoU and mean IoU of label maps (3.11).
+
+Part 4 adds:
+
+- :mod:`~cnnlib.vision.embeddings`: triplets and pairs for training an embedding, and the
+  identities-by-images batches they need;
+- :mod:`~cnnlib.vision.verification`: face verification and identification measured in NumPy
+  (ROC, AUC, true accept rate at a false accept rate, N-way one-shot accuracy).
 """
+from . import embeddings, verification  # noqa: F401

@@ -169,19 +169,41 @@ def test_a_custom_task_and_batch_sampler():
 
 
 def test_triplet_mining_picks_the_documented_pairs():
-    from cnnlib.train.tasks import _triplet_mining
+    """The task mines with cnnlib.vision.embeddings.mine_triplets (one implementation)."""
+    from cnnlib.vision.embeddings import mine_triplets
 
     # identities 0, 0, 1, 1; distances chosen by hand
-    d = torch.tensor([[0., 1., 3., 5.],
-                      [1., 0., 0.5, 4.],
-                      [3., 0.5, 0., 2.],
-                      [5., 4., 2., 0.]])
-    labels = torch.tensor([0, 0, 1, 1])
-    d_ap, d_an = _triplet_mining(d, labels, 0.2, "batch_hard")
+    d = np.array([[0., 1., 3., 5.],
+                  [1., 0., 0.5, 4.],
+                  [3., 0.5, 0., 2.],
+                  [5., 4., 2., 0.]])
+    labels = np.array([0, 0, 1, 1])
+
+    def chosen(mining):
+        a, p, n = mine_triplets(d, labels, mining)
+        return d[a, p], d[a, n]
+
+    d_ap, d_an = chosen("batch_hard")
     assert d_ap.tolist() == [1, 1, 2, 2] and d_an.tolist() == [3, 0.5, 0.5, 4]
-    d_ap, d_an = _triplet_mining(d, labels, 0.2, "semi_hard")
+    d_ap, d_an = chosen("semi_hard")
     # anchor 1 (positive at 1): no negative farther than 1 is 0.5, so 4 is the nearest semi-hard
     assert d_ap.tolist() == [1, 1, 2, 2] and d_an.tolist() == [3, 4, 3, 4]
-    d_ap, d_an = _triplet_mining(d, labels, 0.2, "all")
+    d_ap, d_an = chosen("all")
     assert sorted(zip(d_ap.tolist(), d_an.tolist())) == sorted(
         [(1, 3), (1, 5), (1, 0.5), (1, 4), (2, 3), (2, 0.5), (2, 5), (2, 4)])
+
+
+def test_the_task_uses_the_vision_mining():
+    """TripletEmbedding's hinge equals the one computed from mine_triplets' choice."""
+    from cnnlib.vision.embeddings import mine_triplets
+
+    torch.manual_seed(0)
+    e = F.normalize(torch.randn(12, 5), dim=1)
+    ids = torch.arange(12) // 3
+    for mining in ("batch_hard", "semi_hard", "all"):
+        task = TripletEmbedding(margin=0.3, mining=mining)
+        hinge = task.triplet_losses(e, ids)
+        d = torch.cdist(e, e) ** 2
+        a, p, n = mine_triplets(d.numpy(), ids.numpy(), mining)
+        want = torch.relu(d[a, p] - d[a, n] + 0.3)
+        assert torch.allclose(hinge, want, atol=1e-5)
