@@ -10,8 +10,11 @@ The step-by-step versions that loop over output pixels, as the formulas read,
 are in :mod:`cnnlib.part1.loops`.
 """
 from . import basic, conv, pool
+from . import style
 from .basic import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .style import *  # noqa: F401,F403
 
 __all__ = [*basic.__all__, *conv.__all__, *pool.__all__]
+__all__ += style.__all__
