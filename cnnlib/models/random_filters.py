@@ -36,6 +36,10 @@ _BINOMIAL = (1.0, 4.0, 6.0, 4.0, 1.0)
 class RandomMultiScale(nn.Module):
     """Random ReLU features of an image at several scales (an image pyramid).
 
+    The filters are buffers, not parameters: the network has nothing to train, and its
+    ``state_dict`` still saves them. Input (N, in_channels, H, W); :meth:`forward` returns a
+    dict of every tap.
+
     Parameters
     ----------
     scales : int
@@ -52,10 +56,6 @@ class RandomMultiScale(nn.Module):
         Seeds the filters; the same seed gives the same network on every machine.
     mean, std : float
         The input is standardised as ``(x - mean) / std`` first (images in [0, 1]).
-
-    The filters are buffers, not parameters: the network has nothing to train, and its
-    ``state_dict`` still saves them. Input (N, in_channels, H, W); :meth:`forward` returns a
-    dict of every tap.
     """
 
     def __init__(self, scales: int = 5, channels: int = 64, kernel_size: int = 5,

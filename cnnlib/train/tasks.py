@@ -343,7 +343,7 @@ class ImageOptimisation(Task):
             return self.low + (self.high - self.low) * torch.sigmoid(params)
         return params
 
-    def parameters_for(self, image, eps: float = 1e-3) -> torch.Tensor:
+    def parameters_for(self, image, eps: float = 1e-2) -> torch.Tensor:
         """A leaf tensor of parameters (``requires_grad=True``) whose :meth:`image` is
         ``image``: a contiguous copy with ``'clamp'`` (clamped to the range), the logit of
         ``(image - low) / (high - low)`` with ``'sigmoid'`` (kept ``eps`` inside (0, 1))."""

@@ -195,7 +195,7 @@ def _layer_style_cost(a, gram_target):
 
 
 def style_objective(extractor, content=None, style=None, content_layer=None, style_layers=None,
-                    alpha: float = 1.0, beta: float = 1.0, style_weights=None,
+                    alpha: float = 1.0, beta: float = 1.0, style_weights="balanced",
                     tv_weight: float = 0.0):
     """The cost :math:`J(G)` as a function of the image, for :class:`cnnlib.train.ImageOptimisation`.
 
@@ -203,8 +203,9 @@ def style_objective(extractor, content=None, style=None, content_layer=None, sty
     ``J = alpha * content_cost + beta * style_cost + tv_weight * total_variation``:
     :func:`cnnlib.torch_ops.content_cost` of the activations at ``content_layer`` against
     those of ``content``, and :func:`cnnlib.torch_ops.style_cost` over ``style_layers`` with
-    weights ``style_weights`` (lambda_l; default ``1/L`` each; ``'balanced'`` divides each
-    layer's ``1/L`` by that layer's cost for an all-zero image, ``||G(S)||^2 / (2 n_H n_W
+    weights ``style_weights`` (lambda_l: a list of numbers, ``None`` for ``1/L`` each as in
+    the course, or ``'balanced'`` (the default), which divides each layer's ``1/L`` by that
+    layer's cost for an all-zero image, ``||G(S)||^2 / (2 n_H n_W
     n_C)^2``, so that every layer's term is its squared relative Gram error and layers with
     large activations do not drown the others, in the spirit of He et al.'s automatic
     normalisation) against ``style``. The target
@@ -322,7 +323,7 @@ def _initial(init, content, style, generator):
             return content.clone()
         if init == "style":
             return style.clone()
-        return torch.rand(like.shape, generator=generator)
+        return 0.25 + 0.5 * torch.rand(like.shape, generator=generator)
     return image_tensor(init, "init")
 
 
@@ -332,12 +333,15 @@ def _epochs(steps, lines):
 
 
 def style_transfer(content, style, extractor=None, content_layer=None, style_layers=None,
-                   alpha: float = 1.0, beta: float = 1e3, style_weights=None,
+                   alpha: float = 1.0, beta: float = 10.0, style_weights="balanced",
                    tv_weight: float = 0.0, init="content", steps: int = 100,
                    optimizer: str = "lbfgs", lr: float | None = None,
                    parametrisation: str = "clamp", snapshot_steps=(), seed: int = 0,
                    progress: bool = True, progress_lines: int = 5) -> StyleResult:
     """Generate G with the content of ``content`` and the style of ``style``.
+
+    Builds :func:`style_objective`, starts from ``init`` and runs ``steps`` optimiser steps
+    through :func:`cnnlib.train.fit`; returns a :class:`StyleResult`. Sections 5.1 and 5.3.
 
     Parameters
     ----------
@@ -354,15 +358,18 @@ def style_transfer(content, style, extractor=None, content_layer=None, style_lay
     alpha, beta, style_weights, tv_weight
         The weights of :func:`style_objective`.
     init : 'content', 'noise', 'style' or an image
-        The starting G: the content image (default), uniform noise (seeded), the style.
+        The starting G: the content image (default), uniform noise in [0.25, 0.75] (seeded;
+        away from 0 and 1, where a sigmoid parametrisation would barely move), the style.
     steps : int
         Optimiser steps, run by :func:`cnnlib.train.fit` with
         :class:`cnnlib.train.ImageOptimisation` (``progress_lines`` epochs).
     optimizer : 'lbfgs' or 'adam'
-        L-BFGS (``lr`` 1 by default, strong Wolfe line search) or Adam (``lr`` 0.02).
-        The optimiser minimises ``J / J(G_0)``: the same minimum, but a cost near 1, where
-        L-BFGS's first step and stopping tests are calibrated (the course's costs are small
-        numbers, and torch's L-BFGS would stop at once).
+        L-BFGS (``lr`` 1, a history of 20 steps, no line search: one evaluation of the cost
+        per step, as in PyTorch's style-transfer tutorial) or Adam (``lr`` 0.02). The
+        optimiser minimises ``J / J(G_0)``: the same minimum, but a cost near 1, where
+        L-BFGS's first step is calibrated; and L-BFGS's early stopping is switched off
+        (``tolerance_grad=0``, ``tolerance_change=0``), because the course's costs and their
+        gradients are small numbers that torch's default tolerances mistake for convergence.
     parametrisation : 'clamp' or 'sigmoid'
         How pixels stay in [0, 1] (see :class:`cnnlib.train.ImageOptimisation`).
     snapshot_steps : sequence of int
@@ -370,8 +377,9 @@ def style_transfer(content, style, extractor=None, content_layer=None, style_lay
         kept).
     seed : int
         Seeds the noise start and :func:`cnnlib.train.fit`.
-
-    Returns a :class:`StyleResult`. Sections 5.1 and 5.3.
+    progress, progress_lines : bool, int
+        Print one line per epoch, ``progress_lines`` epochs in all (the largest divisor of
+        ``steps`` that is not above it).
     """
     from ..train import ImageOptimisation, fit
 
@@ -424,7 +432,7 @@ def style_transfer(content, style, extractor=None, content_layer=None, style_lay
     if optimizer == "lbfgs":
         def make(p):
             return torch.optim.LBFGS(p, lr=lr, max_iter=1, history_size=20,
-                                     line_search_fn="strong_wolfe")
+                                     tolerance_grad=0.0, tolerance_change=0.0)
     else:
         def make(p):
             return torch.optim.Adam(p, lr=lr)
