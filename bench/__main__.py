@@ -1,9 +1,11 @@
 """Time cnnlib's conv2d against PyTorch on a fixed suite of layer shapes.
 
-CPU: numpy_ops.conv2d forward and conv2d_backward against torch's own CPU
-convolution on the same thread count, as ratios (ours / torch; lower is better),
-and GFLOP/s against NumPy's own matrix product on this machine. With a CUDA GPU,
-the same suite times torch_ops.conv2d on the GPU against cuDNN.
+CPU: numpy_ops.conv2d forward and conv2d_backward on both of its kernels, the fast
+one the ops use by default and the readable reference core (see
+cnnlib/numpy_ops/conv.py), against torch's own CPU convolution on the same thread
+count, as ratios (ours / torch; lower is better), with the fast kernel's GFLOP/s
+against NumPy's own matrix product on this machine. With a CUDA GPU, the same suite
+times torch_ops.conv2d on the GPU against cuDNN.
 
 This is a benchmark, not a test: it prints a table and never fails on speed.
 Usage: python -m bench [--repeats N] [--quick] [--json PATH] [--device cpu|cuda|all]
@@ -25,7 +27,10 @@ BLAS_CHOICE = _blas.choose_kernels()  # before NumPy loads OpenBLAS
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from cnnlib import numpy_ops, torch_ops  # noqa: E402
+from cnnlib import numpy_ops, shapes, torch_ops  # noqa: E402
+from cnnlib.numpy_ops import conv  # noqa: E402
+
+KERNELS = [("fast", "fast"), ("reference", "reference")]   # (column label, conv kernel name)
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Layer:
 
     @property
     def out_size(self) -> int:
-        return (self.size + 2 * self.padding - self.dilation * (self.f - 1) - 1) // self.stride + 1
+        return shapes.output_size(self.size, self.f, self.padding, self.stride, self.dilation)
 
     @property
     def flops(self) -> float:
@@ -93,6 +98,19 @@ def best_times(fns, repeats: int, sync=lambda: None, per_turn: int = 2) -> list[
     return [min(record) for record in times]
 
 
+def warm_allocator() -> None:
+    """Put the C allocator in the steady state a long-running program reaches, before any timing.
+
+    glibc's ``malloc`` serves blocks above its *mmap threshold* (128 KiB at start) with fresh
+    pages from the kernel, page faults and all, and raises that threshold (up to 32 MiB) the
+    first time it frees such a block. Whatever ran before therefore decides how fast the
+    next allocations are: torch's depthwise 3x3 ran in 16-17 ms before any large block had
+    been freed and in about 3 ms after. Freeing one block just under 32 MiB here raises the
+    threshold once, for every contender; other allocators ignore it.
+    """
+    np.empty((32 << 20) - (8 << 10), dtype=np.uint8)
+
+
 def matmul_gflops(repeats: int) -> float:
     a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
     b = np.random.default_rng(1).standard_normal((1024, 1024), dtype=np.float32)
@@ -100,7 +118,21 @@ def matmul_gflops(repeats: int) -> float:
     return 2 * 1024 ** 3 / t / 1e9
 
 
+def on_kernel(name: str, fn):
+    """``fn`` run with numpy_ops' convolutions on the kernel ``name``."""
+    def run():
+        with conv.use_kernel(name):
+            return fn()
+    return run
+
+
+def _entry(key: str, fwd: float, bwd: float, base_fwd: float, base_bwd: float) -> dict:
+    return {f"{key}_fwd_ms": fwd * 1e3, f"{key}_fwd_ratio": fwd / base_fwd,
+            f"{key}_bwd_ms": bwd * 1e3, f"{key}_bwd_ratio": bwd / base_bwd}
+
+
 def cpu_row(layer: Layer, repeats: int) -> dict:
+    """numpy_ops.conv2d and its backward on each kernel of KERNELS, and torch's CPU conv2d."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((layer.batch, layer.c_in, layer.size, layer.size), dtype=np.float32)
     w = rng.standard_normal((layer.c_out, layer.c_in // layer.groups, layer.f, layer.f),
@@ -113,18 +145,22 @@ def cpu_row(layer: Layer, repeats: int) -> dict:
     # allocations, as they would in a torch program. On a view of a NumPy buffer some of
     # them (depthwise, dilated) ran several times slower or faster from run to run.
     xt, wt, bt, gt = (torch.tensor(a) for a in (x, w, b, g))
-    ours_f, torch_f = best_times([lambda: numpy_ops.conv2d(x, w, b, **kw),
-                                  lambda: torch.nn.functional.conv2d(xt, wt, bt, **kw)], repeats)
     pad, st, dil = [layer.padding] * 2, [layer.stride] * 2, [layer.dilation] * 2
-    ours_b, torch_b = best_times([
-        lambda: numpy_ops.conv2d_backward(g, x, w, b, **kw),
-        lambda: torch.ops.aten.convolution_backward(
+    *ours_f, torch_f = best_times(
+        [on_kernel(kernel, lambda: numpy_ops.conv2d(x, w, b, **kw)) for _, kernel in KERNELS]
+        + [lambda: torch.nn.functional.conv2d(xt, wt, bt, **kw)], repeats)
+    *ours_b, torch_b = best_times(
+        [on_kernel(kernel, lambda: numpy_ops.conv2d_backward(g, x, w, b, **kw))
+         for _, kernel in KERNELS]
+        + [lambda: torch.ops.aten.convolution_backward(
             gt, xt, wt, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
             [True, True, True])], repeats)
-    return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=torch_f * 1e3,
-                fwd_ratio=ours_f / torch_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=torch_b * 1e3,
-                bwd_ratio=ours_b / torch_b, fwd_gflops=layer.flops / ours_f / 1e9,
-                bwd_gflops=2 * layer.flops / ours_b / 1e9)
+    row = dict(layer=layer.name, torch_fwd_ms=torch_f * 1e3, torch_bwd_ms=torch_b * 1e3)
+    for (key, _), fwd, bwd in zip(KERNELS, ours_f, ours_b):
+        row.update(_entry(key, fwd, bwd, torch_f, torch_b))
+    row.update(fast_fwd_gflops=layer.flops / ours_f[0] / 1e9,
+               fast_bwd_gflops=2 * layer.flops / ours_b[0] / 1e9)
+    return row
 
 
 def cuda_row(layer: Layer, repeats: int) -> dict:
@@ -146,10 +182,10 @@ def cuda_row(layer: Layer, repeats: int) -> dict:
         lambda: torch.ops.aten.convolution_backward(
             g, x, w, [layer.c_out], st, pad, dil, False, [0, 0], layer.groups,
             [True, True, True])], repeats, sync)
-    return dict(layer=layer.name, fwd_ms=ours_f * 1e3, torch_fwd_ms=ref_f * 1e3,
-                fwd_ratio=ours_f / ref_f, bwd_ms=ours_b * 1e3, torch_bwd_ms=ref_b * 1e3,
-                bwd_ratio=ours_b / ref_b, fwd_gflops=layer.flops / ours_f / 1e9,
-                bwd_gflops=2 * layer.flops / ours_b / 1e9)
+    row = dict(layer=layer.name, cudnn_fwd_ms=ref_f * 1e3, cudnn_bwd_ms=ref_b * 1e3)
+    row.update(_entry("torch_ops", ours_f, ours_b, ref_f, ref_b))
+    row.update(torch_ops_fwd_gflops=layer.flops / ours_f / 1e9)
+    return row
 
 
 def training_times() -> dict:
@@ -186,23 +222,36 @@ def geomean(values) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def print_table(title: str, rows: list[dict], reference: str, peak: float | None = None):
+def print_table(title: str, rows: list[dict], contenders: list[str], baseline: tuple[str, str],
+                gflops: str, peak: float | None = None):
+    """One line per layer: forward, then backward, each as the baseline's time followed by
+    every contender's time and its ratio to the baseline; then the fast contender's GFLOP/s
+    (row key ``gflops``, and as a share of NumPy's matmul ``peak``). The last line holds the
+    geometric mean of each ratio column."""
+    label, base = baseline
+    columns = []                               # (header, width, row key)
+    for p in ("fwd", "bwd"):
+        columns.append((f"{label} ms", 10, f"{base}_{p}_ms"))
+        for key in contenders:
+            columns += [(f"{key} ms", max(10, len(key) + 4), f"{key}_{p}_ms"),
+                        ("ratio", 7, f"{key}_{p}_ratio")]
+    half = sum(width for _, width, _ in columns) // 2
     print(f"\n{title}")
-    head = (f"{'layer':<20} {'ours fwd ms':>11} {reference + ' fwd':>12} {'ratio':>6} "
-            f"{'ours bwd ms':>11} {reference + ' bwd':>12} {'ratio':>6} {'fwd GF/s':>9}"
-            + (f" {'% matmul':>8}" if peak else ""))
+    print(f"{'':<21}{' forward ':-^{half - 1}} {' backward ':-^{half - 1}}")
+    head = (f"{'layer':<20}" + "".join(f"{h:>{w}}" for h, w, _ in columns)
+            + f"{'fwd GF/s':>10}" + (f"{'% matmul':>10}" if peak else ""))
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = (f"{r['layer']:<20} {r['fwd_ms']:>11.2f} {r['torch_fwd_ms']:>12.2f} "
-                f"{r['fwd_ratio']:>6.2f} {r['bwd_ms']:>11.2f} {r['torch_bwd_ms']:>12.2f} "
-                f"{r['bwd_ratio']:>6.2f} {r['fwd_gflops']:>9.1f}")
-        if peak:
-            line += f" {100 * r['fwd_gflops'] / peak:>7.0f}%"
-        print(line)
+        print(f"{r['layer']:<20}" + "".join(f"{r[k]:>{w}.2f}" for _, w, k in columns)
+              + f"{r[gflops]:>10.1f}" + (f"{100 * r[gflops] / peak:>9.0f}%" if peak else ""))
     print("-" * len(head))
-    print(f"geometric mean ratio: forward {geomean(r['fwd_ratio'] for r in rows):.2f}x, "
-          f"backward {geomean(r['bwd_ratio'] for r in rows):.2f}x  (ours / {reference})")
+    print(f"{'geometric mean':<20}" + "".join(
+        f"{geomean(r[k] for r in rows):>{w}.2f}" if h == "ratio" else " " * w
+        for h, w, k in columns))
+    for key in contenders:
+        print(f"{key} / {label}: forward {geomean(r[f'{key}_fwd_ratio'] for r in rows):.2f}x, "
+              f"backward {geomean(r[f'{key}_bwd_ratio'] for r in rows):.2f}x (geometric means)")
 
 
 def main(argv=None) -> dict:
@@ -219,14 +268,16 @@ def main(argv=None) -> dict:
                "openblas_kernels": _blas.kernel_in_use(), "openblas_choice": BLAS_CHOICE,
                "suite": [asdict(layer) for layer in suite]}
     if args.device in ("cpu", "all"):
+        warm_allocator()
         peak = matmul_gflops(repeats)
         print(f"CPU: {torch.get_num_threads()} torch threads; NumPy float32 1024x1024 matmul: "
               f"{peak:.1f} GFLOP/s")
         print(f"OpenBLAS kernels: {_blas.kernel_in_use()}; {BLAS_CHOICE}")
         rows = [cpu_row(layer, repeats) for layer in suite]
-        print_table("numpy_ops.conv2d vs torch CPU conv2d (float32, best of "
-                    f"{repeats})", rows, "torch", peak)
-        print("targets: forward <= 1.5x, backward <= 2x (geometric means)")
+        print_table("numpy_ops.conv2d on its fast and reference kernels vs torch CPU conv2d "
+                    f"(float32, best of {repeats}; ratio = ours / torch)", rows,
+                    [key for key, _ in KERNELS], ("torch", "torch"), "fast_fwd_gflops", peak)
+        print("targets for the fast kernel: forward <= 1.5x, backward <= 2x (geometric means)")
         results.update(cpu=rows, matmul_gflops=peak)
         if not args.quick:
             results.update(training=training_times())
@@ -234,8 +285,8 @@ def main(argv=None) -> dict:
         if torch.cuda.is_available():
             print(f"\nGPU: {torch.cuda.get_device_name(0)}")
             rows = [cuda_row(layer, repeats) for layer in suite]
-            print_table("torch_ops.conv2d on CUDA vs cuDNN (float32, best of "
-                        f"{repeats})", rows, "cuDNN")
+            print_table(f"torch_ops.conv2d on CUDA vs cuDNN (float32, best of {repeats})", rows,
+                        ["torch_ops"], ("cuDNN", "cudnn"), "torch_ops_fwd_gflops")
             results.update(cuda=rows, gpu=torch.cuda.get_device_name(0))
         else:
             print("\nGPU: none (CUDA not available); the GPU table is skipped.")

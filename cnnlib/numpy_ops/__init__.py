@@ -8,6 +8,11 @@ argument in order.
 
 The step-by-step versions that loop over output pixels, as the formulas read,
 are in :mod:`cnnlib.part1.loops`.
+
+The convolutions run on a fast, cache-blocked kernel by default. Inside
+``with cnnlib.numpy_ops.conv.use_kernel("reference"):`` they run the readable core of
+``cnnlib/numpy_ops/conv.py`` instead (a sliding-window view, one matrix product),
+which computes the same numbers.
 """
 from . import basic, conv, pool
 from . import style

@@ -104,7 +104,7 @@ def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
     import torch
 
     from cnnlib import _checks as V
-    from cnnlib.numpy_ops import conv
+    from cnnlib.numpy_ops import _fast_conv
 
     p.dtype = np.float64
     x, w, _ = p.arrays(p.w_shape[0])
@@ -117,6 +117,6 @@ def test_both_forms_of_the_transposed_convolution_agree_with_autograd(p):
     out = getattr(torch.nn.functional, name)(xt, torch.tensor(w), **p.kwargs)
     (want,) = torch.autograd.grad(out, xt, torch.tensor(g))
     for method in ("gather", "scatter"):
-        got = conv._adjoint(g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in,
-                            method=method)
+        got = _fast_conv.adjoint(g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in,
+                                 method=method)
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-9, atol=1e-9)

@@ -56,18 +56,6 @@ def test_conv_forward_and_backward(p):
     _check_against_torch(f"conv{p.nd}d", p, x, w, b, float(np.prod(p.w_shape[1:])) ** 0.5)
 
 
-@given(conv_problems(), st.sampled_from([1, 2048]))
-def test_conv_in_small_blocks(p, chunk_bytes):
-    """The patch matrix cut into one-row bands (and small groups of examples) changes nothing."""
-    from unittest import mock
-
-    from cnnlib.numpy_ops import conv as conv_module
-
-    x, w, b = p.arrays(p.w_shape[0])
-    with mock.patch.object(conv_module, "_CHUNK_BYTES", chunk_bytes):
-        _check_against_torch(f"conv{p.nd}d", p, x, w, b, float(np.prod(p.w_shape[1:])) ** 0.5)
-
-
 @given(conv_transpose_problems())
 def test_conv_transpose_forward_and_backward(p):
     x, w, b = p.arrays(p.extra["cout"])
