@@ -6,6 +6,7 @@ One module per family (``lenet``, ``alexnet``, ``vgg``, ``resnet``, ``inception`
 can be summarised by :func:`summary` and trained by :func:`cnnlib.train.fit`.
 """
 from .lenet import ACTIVATIONS, LeNet5
+from .random_filters import RandomMultiScale
 from .tables import Summary, SummaryRow, course_table, layers_of, summary
 # Part 2: the case studies
 from .alexnet import AlexNet
@@ -35,3 +36,4 @@ __all__ += ["SlidingWindowNet", "convolutionalize", "ASPP", "AtrousSegmenter", "
 from .facenet import PAIR_FEATURES, FaceNet, SiameseVerifier, pair_features
 
 __all__ += ["FaceNet", "SiameseVerifier", "pair_features", "PAIR_FEATURES"]
+__all__ += ["RandomMultiScale"]

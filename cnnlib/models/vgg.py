@@ -57,15 +57,25 @@ class VGG(nn.Module):
         which makes any input of at least 32x32 pixels work).
     dropout : float
         Dropout probability before the hidden fully connected layers.
+    config : sequence of int and "M", optional
+        A custom stack instead of the paper's: channels of each 3x3 convolution, ``"M"`` for
+        each 2x2 max pool (as in :data:`VGG_CONFIGS`). It overrides ``depth``, which becomes
+        the number of convolutions plus three. Part 5 trains a small one,
+        ``(16, "M", 32, "M", 64, "M", 128, "M")``, on the book's shape images.
 
     Input (N, in_channels, H, W), output (N, num_classes) logits.
     """
 
     def __init__(self, depth: int = 16, num_classes: int = 1000, batch_norm: bool = False,
                  in_channels: int = 3, width: float = 1.0, hidden: int = 4096,
-                 pool_size: int = 7, dropout: float = 0.5):
+                 pool_size: int = 7, dropout: float = 0.5, config=None):
         super().__init__()
-        V.check_choice("VGG", "depth", depth, tuple(VGG_CONFIGS))
+        if config is None:
+            V.check_choice("VGG", "depth", depth, tuple(VGG_CONFIGS))
+            config = VGG_CONFIGS[depth]
+        else:
+            config = _check_config(config)
+            depth = sum(item != "M" for item in config) + 3
         V.check_int("VGG", "num_classes", num_classes, minimum=1)
         V.check_bool("VGG", "batch_norm", batch_norm)
         V.check_int("VGG", "in_channels", in_channels, minimum=1)
@@ -77,7 +87,7 @@ class VGG(nn.Module):
         layers: list[nn.Module] = []
         self.layer_names: list[str] = []
         c, block, position = in_channels, 1, 1
-        for item in VGG_CONFIGS[depth]:
+        for item in config:
             if item == "M":
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
                 self.layer_names.append(f"pool{block}")
@@ -133,6 +143,19 @@ class VGG(nn.Module):
             if i in wanted:
                 out[wanted[i]] = x.clone()
         return {n: out[n] for n in names}
+
+
+def _check_config(config) -> tuple:
+    if isinstance(config, (str, bytes)) or not isinstance(config, (list, tuple)):
+        raise TypeError(f"VGG: config must be a list or tuple of channel counts and 'M', got "
+                        f"{type(config).__name__}")
+    for item in config:
+        if item != "M" and not (V.is_int(item) and item >= 1):
+            raise ValueError(f"VGG: config holds {item!r}; each entry must be a positive "
+                             f"channel count or 'M' (a 2x2 max pool)")
+    if not any(item != "M" for item in config):
+        raise ValueError("VGG: config must hold at least one convolution")
+    return tuple(config)
 
 
 def vgg11(**kwargs) -> VGG:

@@ -27,3 +27,8 @@ from . import embedding  # Part 4
 from .embedding import *  # noqa: F401,F403
 
 __all__ += embedding.__all__
+
+from . import style  # Part 5
+from .style import *  # noqa: F401,F403
+
+__all__ += style.__all__

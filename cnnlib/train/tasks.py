@@ -448,14 +448,34 @@ class ImageOptimisation(Task):
     There is no data: ``fit`` takes the tensor to optimise (or a list of tensors) in place of
     a model, and runs ``steps_per_epoch`` steps per epoch. ``objective(image) -> (loss,
     stats)`` computes the cost (style transfer's :math:`J(G)`, activation maximisation's
-    negative activation). After every step the image is clamped to ``[low, high]`` (``None``
-    skips clamping, e.g. for a sigmoid parametrisation). Part 5.
+    negative activation); ``stats`` maps names to numbers (the content and style costs, say).
+    Part 5.
+
+    Two ways keep the pixels valid (``parametrisation``):
+
+    ``'clamp'`` (default)
+        The parameters are the pixels; after every step they are clamped to ``[low, high]``
+        (``low = high = None`` skips clamping).
+    ``'sigmoid'``
+        The parameters are unconstrained numbers ``u`` and the image is
+        ``low + (high - low) * sigmoid(u)``, always inside the range, so nothing is clamped.
+        Create the parameters with :meth:`parameters_for` and read the image back with
+        :meth:`image`.
+
+    The task records every step, not only every epoch: ``trace[name]`` lists the loss and each
+    stat at the image *before* each step, so ``trace["loss"][0]`` is the cost of the starting
+    image and ``trace["loss"][i]`` the cost after ``i`` steps (the first evaluation of each step
+    counts; L-BFGS evaluates more often inside its line search, and the stats ``fit`` prints are
+    those of the first evaluation too). ``snapshots[i]`` holds a copy
+    of the image after ``i`` steps for every ``i`` in ``snapshot_steps``. Call :meth:`finish`
+    after ``fit`` to record the final image too, and :meth:`reset` before reusing the task.
     """
 
     name = "image optimisation"
     fields = ()
 
-    def __init__(self, objective: Callable, low: float | None = 0.0, high: float | None = 1.0):
+    def __init__(self, objective: Callable, low: float | None = 0.0, high: float | None = 1.0,
+                 parametrisation: str = "clamp", snapshot_steps=()):
         if not callable(objective):
             raise TypeError(f"ImageOptimisation: objective must be callable, got "
                             f"{type(objective).__name__}")
@@ -468,23 +488,100 @@ class ImageOptimisation(Task):
             if not low < high:
                 raise ValueError(f"ImageOptimisation: low must be below high, got {low}, {high}")
         self.low, self.high = low, high
+        self.parametrisation = V.check_choice("ImageOptimisation", "parametrisation",
+                                              parametrisation, ("clamp", "sigmoid"))
+        if parametrisation == "sigmoid" and low is None:
+            raise ValueError("ImageOptimisation: parametrisation='sigmoid' maps onto [low, high]; "
+                             "give both")
+        if isinstance(snapshot_steps, (str, bytes)) or not hasattr(snapshot_steps, "__iter__"):
+            raise TypeError(f"ImageOptimisation: snapshot_steps must be a sequence of step "
+                            f"numbers, got {snapshot_steps!r}")
+        self.snapshot_steps = frozenset(
+            V.check_int("ImageOptimisation", "snapshot_steps", s, minimum=0)
+            for s in snapshot_steps)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the recorded trace and snapshots (before a new run with this task)."""
+        self.trace: dict[str, list[float]] = {}
+        self.snapshots: dict[int, torch.Tensor] = {}
+        self.steps = 0
+        self._fresh = True
+        self._step_stats: dict = {}
+
+    # -- the image and its parameters ------------------------------------------------------
+
+    def image(self, params) -> torch.Tensor:
+        """The image that the parameters stand for (differentiable): the parameters
+        themselves with ``'clamp'``, ``low + (high - low) * sigmoid(params)`` with
+        ``'sigmoid'``."""
+        params = params[0] if isinstance(params, (list, tuple)) and len(params) == 1 else params
+        if self.parametrisation == "sigmoid":
+            return self.low + (self.high - self.low) * torch.sigmoid(params)
+        return params
+
+    def parameters_for(self, image, eps: float = 1e-2) -> torch.Tensor:
+        """A leaf tensor of parameters (``requires_grad=True``) whose :meth:`image` is
+        ``image``: a contiguous copy with ``'clamp'`` (clamped to the range), the logit of
+        ``(image - low) / (high - low)`` with ``'sigmoid'`` (kept ``eps`` inside (0, 1))."""
+        if not isinstance(image, torch.Tensor) or not image.is_floating_point():
+            raise TypeError(f"ImageOptimisation.parameters_for: image must be a floating torch "
+                            f"tensor, got {type(image).__name__}")
+        x = image.detach().clone()
+        if self.parametrisation == "sigmoid":
+            z = ((x - self.low) / (self.high - self.low)).clamp(eps, 1 - eps)
+            x = torch.log(z) - torch.log1p(-z)
+        elif self.low is not None:
+            x = x.clamp(self.low, self.high)
+        return x.contiguous().requires_grad_(True)
+
+    # -- the task protocol ---------------------------------------------------------------------
 
     def prepare(self, data, device, dtype):
         raise ValueError("fit (image optimisation): pass no train_data or val_data; the "
                          "parameters are the image")
 
-    def loss(self, model, batch):
-        image = model[0] if isinstance(model, (list, tuple)) and len(model) == 1 else model
-        out = self.objective(image)
+    def _evaluate(self, model):
+        out = self.objective(self.image(model))
         if isinstance(out, tuple):
             loss, stats = out
         else:
             loss, stats = out, {}
         return loss, dict(stats)
 
+    def _record(self, model, loss, stats) -> None:
+        for key, value in {"loss": loss, **stats}.items():
+            value = value.detach() if isinstance(value, torch.Tensor) else value
+            self.trace.setdefault(key, []).append(float(value))
+        if self.steps in self.snapshot_steps:
+            self.snapshots[self.steps] = self.image(model).detach().cpu().clone()
+
+    def loss(self, model, batch):
+        loss, stats = self._evaluate(model)
+        if not torch.is_grad_enabled():
+            return loss, stats
+        if self._fresh:
+            self._record(model, loss, stats)
+            self._fresh = False
+            self._step_stats = stats
+        # Within one step (L-BFGS's line search), report the stats of the step's first
+        # evaluation, like the loss that fit records for the step.
+        return loss, self._step_stats
+
     def after_step(self, model) -> None:
-        if self.low is None:
+        self.steps += 1
+        self._fresh = True
+        if self.low is None or self.parametrisation == "sigmoid":
             return
         with torch.no_grad():
             for t in (model if isinstance(model, (list, tuple)) else [model]):
                 t.clamp_(self.low, self.high)
+
+    def finish(self, model) -> torch.Tensor:
+        """Record the cost (and snapshot) of the final image, after the last step, and return
+        that image (detached)."""
+        with torch.no_grad():
+            loss, stats = self._evaluate(model)
+        self._record(model, loss, stats)
+        self._fresh = False
+        return self.image(model).detach()

@@ -1,5 +1,5 @@
-"""Computer-vision tasks beyond classification: detection, landmarks and segmentation (Part 3),
-face verification and recognition (Part 4).
+"""Computer-vision tasks beyond classification: detection, landmarks and segmentation
+(Part 3), face verification and recognition (Part 4), style transfer and what units learn (Part 5).
 
 The box arithmetic itself (formats, IoU, NMS, RoI pooling) is an op and lives with the other
 twins in :mod:`cnnlib.numpy_ops` and :mod:`cnnlib.torch_ops`. This package builds on it:
@@ -24,5 +24,11 @@ Part 4 adds:
   identities-by-images batches they need;
 - :mod:`~cnnlib.vision.verification`: face verification and identification measured in NumPy
   (ROC, AUC, true accept rate at a false accept rate, N-way one-shot accuracy).
+
+Part 5 adds :mod:`~cnnlib.vision.extractors` (the feature extractors: random filters, a network
+trained in the book, real VGG weights), :mod:`~cnnlib.vision.style` (neural style transfer,
+texture synthesis, reconstructions) and :mod:`~cnnlib.vision.features` (what the units of a
+trained network respond to).
 """
 from . import embeddings, verification  # noqa: F401
+from . import extractors, features, style  # noqa: F401
