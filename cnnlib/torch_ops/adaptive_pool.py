@@ -10,11 +10,12 @@ import torch
 
 from ..numpy_ops import adaptive_pool as reference
 from ..numpy_ops.adaptive_pool import _adaptive_args, _bins
-from ._twin import autograd_backward, check_grad_output, twin_doc
+from ._twin import autograd_backward, check_grad_output, twin_of
 
 __all__ = list(reference.__all__)
 
 
+@twin_of(reference.adaptive_avg_pool2d)
 def adaptive_avg_pool2d(input, output_size):
     oh, ow = _adaptive_args("adaptive_avg_pool2d", input, output_size, kind="torch")
     rows, cols = _bins(input.shape[-2], oh), _bins(input.shape[-1], ow)
@@ -23,6 +24,7 @@ def adaptive_avg_pool2d(input, output_size):
                         for r0, r1 in rows], dim=-2)
 
 
+@twin_of(reference.adaptive_avg_pool2d_backward)
 def adaptive_avg_pool2d_backward(grad_output, input, output_size):
     oh, ow = _adaptive_args("adaptive_avg_pool2d_backward", input, output_size, kind="torch")
     check_grad_output("adaptive_avg_pool2d_backward", grad_output,
@@ -30,7 +32,3 @@ def adaptive_avg_pool2d_backward(grad_output, input, output_size):
     (grad,) = autograd_backward(lambda x: adaptive_avg_pool2d(x, output_size), grad_output,
                                 (input,))
     return grad
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

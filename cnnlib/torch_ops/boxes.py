@@ -12,7 +12,7 @@ import torch
 from .. import _checks as V
 from .. import _detection as D
 from ..numpy_ops import boxes as reference
-from ._twin import twin_doc
+from ._twin import twin_of
 
 __all__ = list(reference.__all__)
 
@@ -36,6 +36,7 @@ def _from_xyxy(boxes, fmt):
     return torch.stack([x1 + w / 2, y1 + h / 2, w, h], dim=1)
 
 
+@twin_of(reference.box_convert)
 def box_convert(boxes, in_fmt, out_fmt):
     D.check_format("box_convert", "in_fmt", in_fmt)
     D.check_format("box_convert", "out_fmt", out_fmt)
@@ -45,6 +46,7 @@ def box_convert(boxes, in_fmt, out_fmt):
     return _from_xyxy(_to_xyxy(boxes, in_fmt), out_fmt).contiguous()
 
 
+@twin_of(reference.box_area)
 def box_area(boxes, fmt="xyxy"):
     D.check_format("box_area", "fmt", fmt)
     D.check_boxes("box_area", "boxes", boxes, "torch", fmt)
@@ -72,11 +74,13 @@ def _two_sets(op, boxes1, boxes2, fmt):
     return _to_xyxy(boxes1, fmt), _to_xyxy(boxes2, fmt)
 
 
+@twin_of(reference.box_iou)
 def box_iou(boxes1, boxes2, fmt="xyxy"):
     a, b = _two_sets("box_iou", boxes1, boxes2, fmt)
     return _iou_xyxy(a[:, None, :], b[None, :, :])
 
 
+@twin_of(reference.box_iou_pairwise)
 def box_iou_pairwise(boxes1, boxes2, fmt="xyxy"):
     a, b = _two_sets("box_iou_pairwise", boxes1, boxes2, fmt)
     if len(a) != len(b):
@@ -85,6 +89,7 @@ def box_iou_pairwise(boxes1, boxes2, fmt="xyxy"):
     return _iou_xyxy(a, b)
 
 
+@twin_of(reference.clip_boxes_to_image)
 def clip_boxes_to_image(boxes, size):
     D.check_boxes("clip_boxes_to_image", "boxes", boxes, "torch")
     if not isinstance(size, (tuple, list)) or len(size) != 2:
@@ -226,17 +231,15 @@ def _nms(op, boxes, scores, groups, iou_threshold):
     return order[torch.sort(kept).values]
 
 
+@twin_of(reference.nms)
 def nms(boxes, scores, iou_threshold):
     return _nms("nms", boxes, scores, None, iou_threshold)
 
 
+@twin_of(reference.batched_nms)
 def batched_nms(boxes, scores, idxs, iou_threshold):
     D.check_boxes("batched_nms", "boxes", boxes, "torch")
     D.check_labels("batched_nms", "idxs", idxs, len(boxes), "torch")
     if idxs.device != boxes.device:
         raise ValueError(f"batched_nms: idxs is on {idxs.device} but boxes is on {boxes.device}")
     return _nms("batched_nms", boxes, scores, idxs, iou_threshold)
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

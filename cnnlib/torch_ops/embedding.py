@@ -6,7 +6,7 @@ import torch
 
 from .. import _checks as V
 from ..numpy_ops import embedding as reference
-from ._twin import autograd_backward, twin_doc
+from ._twin import autograd_backward, twin_of
 
 __all__ = list(reference.__all__)
 
@@ -50,6 +50,7 @@ def _pnorm(t, p, keepdim):
     return (a ** p).sum(-1, keepdim=keepdim) ** (1 / p)
 
 
+@twin_of(reference.pairwise_distance)
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     _two_inputs("pairwise_distance", x1, x2)
     p = V.check_number("pairwise_distance", "p", p, minimum=0.0, strict=True)
@@ -65,6 +66,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return _pnorm(t, p, keepdim)
 
 
+@twin_of(reference.pairwise_distance_backward)
 def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=False):
     out = pairwise_distance(x1, x2, p, eps, keepdim)
     grad_output = _grad_output("pairwise_distance_backward", grad_output, out.shape, x1)
@@ -85,10 +87,12 @@ def _cosine(op, x1, x2, dim, eps):
     return ((a / na) * (b / nb)).sum(dim)
 
 
+@twin_of(reference.cosine_similarity)
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return _cosine("cosine_similarity", x1, x2, dim, eps)
 
 
+@twin_of(reference.cosine_similarity_backward)
 def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     out = cosine_similarity(x1, x2, dim, eps)
     grad_output = _grad_output("cosine_similarity_backward", grad_output, out.shape, x1)
@@ -122,6 +126,7 @@ def _distance(x, y, squared):
                                                                sq).sqrt())
 
 
+@twin_of(reference.triplet_loss)
 def triplet_loss(anchor, positive, negative, margin=0.2, squared=True, reduction="mean"):
     _triplet_inputs("triplet_loss", anchor, positive, negative)
     margin = V.check_number("triplet_loss", "margin", margin)
@@ -136,6 +141,7 @@ def _loss_grad_output(op, grad_output, losses, reduction, like):
     return _grad_output(op, grad_output, want, like)
 
 
+@twin_of(reference.triplet_loss_backward)
 def triplet_loss_backward(grad_output, anchor, positive, negative, margin=0.2, squared=True,
                           reduction="mean"):
     losses = triplet_loss(anchor, positive, negative, margin, squared, "none")
@@ -146,6 +152,7 @@ def triplet_loss_backward(grad_output, anchor, positive, negative, margin=0.2, s
                                    margin=margin, squared=squared, reduction=reduction))
 
 
+@twin_of(reference.triplet_margin_loss)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         reduction="mean"):
     _triplet_inputs("triplet_margin_loss", anchor, positive, negative)
@@ -159,6 +166,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce("triplet_margin_loss", losses, reduction)
 
 
+@twin_of(reference.triplet_margin_loss_backward)
 def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin=1.0, p=2,
                                  eps=1e-6, swap=False, reduction="mean"):
     losses = triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, "none")
@@ -188,6 +196,7 @@ def _contrastive_inputs(op, x1, x2, target):
     return target.to(x1.dtype)
 
 
+@twin_of(reference.contrastive_loss)
 def contrastive_loss(x1, x2, target, margin=1.0, eps=1e-6, reduction="mean"):
     y = _contrastive_inputs("contrastive_loss", x1, x2, target)
     margin = V.check_number("contrastive_loss", "margin", margin, minimum=0.0)
@@ -198,6 +207,7 @@ def contrastive_loss(x1, x2, target, margin=1.0, eps=1e-6, reduction="mean"):
     return _reduce("contrastive_loss", losses, reduction)
 
 
+@twin_of(reference.contrastive_loss_backward)
 def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, eps=1e-6,
                               reduction="mean"):
     losses = contrastive_loss(x1, x2, target, margin, eps, "none")
@@ -207,7 +217,3 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, eps=1e-6,
     return tuple(autograd_backward(lambda a, b: contrastive_loss(a, b, target, margin, eps,
                                                                  reduction),
                                    grad_output, (x1, x2)))
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

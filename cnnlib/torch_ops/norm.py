@@ -11,7 +11,7 @@ import torch
 
 from ..numpy_ops import norm as reference
 from ..numpy_ops.norm import _bn_args, _lrn_args
-from ._twin import autograd_backward, check_grad_output, twin_doc
+from ._twin import autograd_backward, check_grad_output, twin_of
 
 __all__ = list(reference.__all__)
 
@@ -38,6 +38,7 @@ def _affine(x_hat, weight, bias):
     return out if bias is None else out + bias.reshape(shape)
 
 
+@twin_of(reference.batch_norm)
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     _bn_args("batch_norm", input, running_mean, running_var, weight, bias, training, momentum,
@@ -53,6 +54,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine(x_hat, weight, bias)
 
 
+@twin_of(reference.batch_norm_backward)
 def batch_norm_backward(grad_output, input, running_mean, running_var, weight=None, bias=None,
                         training=False, momentum=0.1, eps=1e-05):
     _bn_args("batch_norm_backward", input, running_mean, running_var, weight, bias, training,
@@ -71,19 +73,17 @@ def _window_sums(sq, reach_below, reach_above):
                         for ch in range(c)], dim=1)
 
 
+@twin_of(reference.local_response_norm)
 def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     _lrn_args("local_response_norm", input, size, alpha, beta, k, kind="torch")
     s = _window_sums(input * input, size // 2, (size - 1) // 2)
     return input / (k + (alpha / size) * s) ** beta
 
 
+@twin_of(reference.local_response_norm_backward)
 def local_response_norm_backward(grad_output, input, size, alpha=0.0001, beta=0.75, k=1.0):
     _lrn_args("local_response_norm_backward", input, size, alpha, beta, k, kind="torch")
     check_grad_output("local_response_norm_backward", grad_output, input.shape, input)
     (grad,) = autograd_backward(lambda x: local_response_norm(x, size, alpha, beta, k),
                                 grad_output, (input,))
     return grad
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

@@ -10,7 +10,7 @@ import torch
 
 from .. import _checks as V
 from ..numpy_ops import regularisation as reference
-from ._twin import check_grad_output, twin_doc
+from ._twin import check_grad_output, twin_of
 
 __all__ = list(reference.__all__)
 
@@ -33,6 +33,7 @@ def _scaled_mask(input, p, generator):
     return keep.to(input.dtype) / (1.0 - p)
 
 
+@twin_of(reference.dropout)
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     _dropout_args("dropout", input, p, training, inplace, generator)
     if not training or p == 0.0:
@@ -41,6 +42,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     return input.mul_(mask) if inplace else input * mask
 
 
+@twin_of(reference.dropout_backward)
 def dropout_backward(grad_output, input, p=0.5, training=True, inplace=False, generator=None):
     _dropout_args("dropout_backward", input, p, training, inplace, generator)
     check_grad_output("dropout_backward", grad_output, input.shape, input)
@@ -50,7 +52,3 @@ def dropout_backward(grad_output, input, p=0.5, training=True, inplace=False, ge
         raise ValueError("dropout_backward: pass the generator in the state the forward pass "
                          "used (the mask is drawn from it again)")
     return grad_output * _scaled_mask(input, p, generator)
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

@@ -14,7 +14,7 @@ import torch
 from .. import _checks as V
 from .. import _detection as D
 from ..numpy_ops import roi as reference
-from ._twin import autograd_backward, check_grad_output, twin_doc
+from ._twin import autograd_backward, check_grad_output, twin_of
 
 __all__ = list(reference.__all__)
 
@@ -46,11 +46,13 @@ def _roi_pool(input, rois, size, scale):
     return torch.stack(rows) if rows else _empty(input, size)
 
 
+@twin_of(reference.roi_pool)
 def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     rois, size, scale = _pool_args("roi_pool", input, boxes, output_size, spatial_scale)
     return _roi_pool(input, rois, size, scale)
 
 
+@twin_of(reference.roi_pool_backward)
 def roi_pool_backward(grad_output, input, boxes, output_size, spatial_scale=1.0):
     op = "roi_pool_backward"
     rois, size, scale = _pool_args(op, input, boxes, output_size, spatial_scale)
@@ -114,6 +116,7 @@ def _align_weights(box, size, height, width, scale, ratio, aligned, like):
             _axis_weights(x1, roi_w / pw_n, pw_n, grid_w, width, like))
 
 
+@twin_of(reference.roi_align_weights)
 def roi_align_weights(box, output_size, height, width, spatial_scale=1.0, sampling_ratio=-1,
                       aligned=False):
     op = "roi_align_weights"
@@ -136,6 +139,7 @@ def _align_args(op, input, boxes, output_size, spatial_scale, sampling_ratio, al
     return rois, size, scale, ratio
 
 
+@twin_of(reference.roi_align)
 def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
     rois, size, scale, ratio = _align_args("roi_align", input, boxes, output_size,
                                            spatial_scale, sampling_ratio, aligned)
@@ -147,6 +151,7 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     return torch.stack(rows) if rows else _empty(input, size)
 
 
+@twin_of(reference.roi_align_backward)
 def roi_align_backward(grad_output, input, boxes, output_size, spatial_scale=1.0,
                        sampling_ratio=-1, aligned=False):
     op = "roi_align_backward"
@@ -156,7 +161,3 @@ def roi_align_backward(grad_output, input, boxes, output_size, spatial_scale=1.0
     (grad,) = autograd_backward(
         lambda x: roi_align(x, rois.detach(), size, scale, ratio, aligned), grad_output, (input,))
     return grad
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))

@@ -13,7 +13,7 @@ import torch
 from .. import _checks as V
 from ..numpy_ops import style as reference
 from ..numpy_ops.style import _layers, _pair, _reduction, _volume
-from ._twin import autograd_backward, twin_doc
+from ._twin import autograd_backward, twin_of
 
 __all__ = list(reference.__all__)
 
@@ -39,12 +39,14 @@ def _grad_output(op, grad_output, reduction, batched, n, like):
     return grad_output
 
 
+@twin_of(reference.gram_matrix)
 def gram_matrix(input):
     _volume("gram_matrix", "input", input, "torch")
     a = input.reshape(input.shape[:-2] + (-1,))
     return a @ a.transpose(-1, -2)
 
 
+@twin_of(reference.gram_matrix_backward)
 def gram_matrix_backward(grad_output, input):
     _volume("gram_matrix_backward", "input", input, "torch")
     V.check_grad_output("gram_matrix_backward", grad_output,
@@ -53,6 +55,7 @@ def gram_matrix_backward(grad_output, input):
     return ((grad_output + grad_output.transpose(-1, -2)) @ a).reshape(input.shape)
 
 
+@twin_of(reference.content_cost)
 def content_cost(input, target, reduction="mean"):
     _pair("content_cost", input, target, "torch")
     _reduction("content_cost", reduction)
@@ -62,6 +65,7 @@ def content_cost(input, target, reduction="mean"):
     return _reduce(per_example, reduction, input.ndim == 4)
 
 
+@twin_of(reference.content_cost_backward)
 def content_cost_backward(grad_output, input, target, reduction="mean"):
     _pair("content_cost_backward", input, target, "torch")
     _reduction("content_cost_backward", reduction)
@@ -71,6 +75,7 @@ def content_cost_backward(grad_output, input, target, reduction="mean"):
                                    (input, target)))
 
 
+@twin_of(reference.style_layer_cost)
 def style_layer_cost(input, target, reduction="mean"):
     _pair("style_layer_cost", input, target, "torch")
     _reduction("style_layer_cost", reduction)
@@ -81,6 +86,7 @@ def style_layer_cost(input, target, reduction="mean"):
     return _reduce(per_example, reduction, input.ndim == 4)
 
 
+@twin_of(reference.style_layer_cost_backward)
 def style_layer_cost_backward(grad_output, input, target, reduction="mean"):
     _pair("style_layer_cost_backward", input, target, "torch")
     _reduction("style_layer_cost_backward", reduction)
@@ -91,6 +97,7 @@ def style_layer_cost_backward(grad_output, input, target, reduction="mean"):
                                    (input, target)))
 
 
+@twin_of(reference.style_cost)
 def style_cost(inputs, targets, weights=None, reduction="mean"):
     weights = _layers("style_cost", inputs, targets, weights, "torch")
     _reduction("style_cost", reduction)
@@ -101,6 +108,7 @@ def style_cost(inputs, targets, weights=None, reduction="mean"):
     return total
 
 
+@twin_of(reference.style_cost_backward)
 def style_cost_backward(grad_output, inputs, targets, weights=None, reduction="mean"):
     weights = _layers("style_cost_backward", inputs, targets, weights, "torch")
     _reduction("style_cost_backward", reduction)
@@ -114,6 +122,7 @@ def style_cost_backward(grad_output, inputs, targets, weights=None, reduction="m
     return grad_inputs, grad_targets
 
 
+@twin_of(reference.total_variation)
 def total_variation(input, reduction="mean"):
     _volume("total_variation", "input", input, "torch")
     _reduction("total_variation", reduction)
@@ -124,6 +133,7 @@ def total_variation(input, reduction="mean"):
     return _reduce(per_example, reduction, input.ndim == 4)
 
 
+@twin_of(reference.total_variation_backward)
 def total_variation_backward(grad_output, input, reduction="mean"):
     _volume("total_variation_backward", "input", input, "torch")
     _reduction("total_variation_backward", reduction)
@@ -132,7 +142,3 @@ def total_variation_backward(grad_output, input, reduction="mean"):
                      input)
     (grad,) = autograd_backward(lambda x: total_variation(x, reduction), g, (input,))
     return grad
-
-
-for _name in __all__:
-    twin_doc(globals()[_name], getattr(reference, _name))
