@@ -10,6 +10,9 @@ offline, the test checks that:
 - every explorer slider changes the picture: moving it swaps the <img> source;
 - every explorer's play button, pressed, changes the picture over time, and pressed again
   stops it; the hint for script-less pages (an untrusted notebook) is hidden, since scripts run.
+- on the section pages of Part 1, no line of an exercise's solution or of its code output can be
+  read before its toggle is opened, and every output of the Exercises sits inside a toggle;
+- where a page's text promises a picture, the cell after that sentence shows a loaded image.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver), which
 .ci/run installs. Under CI (CI=true) their absence fails the test; elsewhere it skips. The book
@@ -238,3 +241,78 @@ def test_search_works_offline(built_book, driver):
         poll();
     """)
     assert hits > 0, "searching the built book for 'convolution' found nothing"
+
+
+# Exercises: nothing an exercise answers may be readable before its toggle is opened.
+EXERCISE_TEXT = """
+const section = document.querySelector('section#exercises');
+if (!section) { return null; }
+const before = section.innerText;
+const toggles = Array.from(section.querySelectorAll('details'));
+toggles.forEach(d => { d.open = true; });
+const hidden = toggles.map(d => Array.from(d.children)
+    .filter(c => c.tagName !== 'SUMMARY').map(c => c.innerText).join('\\n'));
+const outputs = Array.from(section.querySelectorAll('.cell_output'))
+    .map(o => ({text: o.innerText, toggled: o.closest('details') !== null}));
+toggles.forEach(d => { d.open = false; });
+return {before: before, hidden: hidden, outputs: outputs};
+"""
+
+
+def _part1_pages():
+    """The section pages of Part 1 (the practice pages have no Exercises section)."""
+    return [f"book/part1/{p.stem}.html" for p in sorted((ROOT / "book" / "part1").glob("*.ipynb"))
+            if "practice" not in p.name]
+
+
+@pytest.mark.parametrize("page", _part1_pages())
+def test_exercise_answers_stay_hidden(built_book, driver, page):
+    """In a section's Exercises, every solution and every code output sits in a closed toggle:
+    none of their lines can be read before the toggle is opened."""
+    driver.get((built_book / page).as_uri())
+    assert driver.execute_async_script(WAIT_FOR_PAGE) is True
+    found = driver.execute_script(EXERCISE_TEXT)
+    assert found is not None, f"{page}: no Exercises section"
+    assert found["hidden"], f"{page}: the Exercises have no toggles"
+    for output in found["outputs"]:
+        assert output["toggled"], f"{page}: an exercise's output is outside any toggle: " \
+                                  f"{output['text'][:80]!r}"
+    before = " ".join(found["before"].split())
+    for text in found["hidden"] + [o["text"] for o in found["outputs"]]:
+        for line in text.splitlines():
+            line = " ".join(line.split())
+            if len(line) >= 25:
+                assert line not in before, f"{page}: answer readable before its toggle: {line!r}"
+
+
+# Where a page's text promises a picture, the next cell shows a loaded image.
+PROMISED_PICTURES = {
+    "book/part1/1_6_one_layer.html": ["Press play to watch it", "Read the rows: the same nine numbers",
+                                      "one dense matrix product"],
+    "book/part1/1_6_1_backward.html": ["One channel and small integers make this visible"],
+    "book/part1/1_6_2_transposed.html": ["Transposing a constant image shows it directly",
+                                         "so every pixel shows how many stamps cover it"],
+    "book/part1/1_8_lenet5.html": ["Their responses on one test digit"],
+    "book/part1/1_9_why_convolutions.html": ["coloured squares show the field after each layer"],
+}
+
+IMAGE_AFTER = """
+const phrase = arguments[0];
+const items = Array.from(document.querySelectorAll('p, div.cell'));
+const norm = s => s.replace(/\\s+/g, ' ');
+const at = items.findIndex(e => e.tagName === 'P' && norm(e.textContent).includes(phrase));
+if (at < 0) { return 'phrase not found'; }
+const cell = items.slice(at + 1).find(e => e.tagName === 'DIV');
+if (!cell) { return 'no cell after the phrase'; }
+const imgs = Array.from(cell.querySelectorAll('img')).filter(i => i.complete && i.naturalWidth > 0);
+return imgs.length;
+"""
+
+
+@pytest.mark.parametrize("page,phrase", [(p, s) for p, phrases in PROMISED_PICTURES.items()
+                                         for s in phrases])
+def test_promised_picture_is_shown(built_book, driver, page, phrase):
+    driver.get((built_book / page).as_uri())
+    assert driver.execute_async_script(WAIT_FOR_PAGE) is True
+    shown = driver.execute_script(IMAGE_AFTER, phrase)
+    assert isinstance(shown, int) and shown >= 1, f"{page}: after {phrase!r}: {shown}"

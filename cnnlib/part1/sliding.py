@@ -1,4 +1,5 @@
-"""A filter sliding over its input, one output at a time, for three paddings (section 1.3).
+"""A filter sliding over its input, one output at a time, for three paddings (section 1.6; the
+paddings are those of section 1.3).
 
 Dumoulin and Visin's guide to convolution arithmetic names three paddings for a stride-1
 convolution with an ``f x f`` filter on an ``n x n`` input:
