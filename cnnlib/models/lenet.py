@@ -244,8 +244,8 @@ class LeNet5Original(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        _check_positive_int("in_channels", in_channels)
-        _check_positive_int("num_classes", num_classes)
+        V.check_int("LeNet5Original", "in_channels", in_channels, minimum=1)
+        V.check_int("LeNet5Original", "num_classes", num_classes, minimum=1)
         self.in_channels = in_channels
         self.c1 = nn.Conv2d(in_channels, 6, 5)
         self.act1 = ScaledTanh()
