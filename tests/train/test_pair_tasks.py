@@ -8,7 +8,7 @@ from cnnlib.models import SiameseVerifier
 from cnnlib.train import ContrastiveEmbedding, PairVerification, TripletEmbedding, evaluate, fit
 from cnnlib.vision.embeddings import all_pairs, pk_sampler
 from cnnlib.vision.verification import pair_scores, roc_auc
-from test_tasks import _identities
+from toy_identities import identities as _identities
 
 
 def _auc(model, x, ids):

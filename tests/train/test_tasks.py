@@ -5,6 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from toy_identities import identities as _identities
+
 from cnnlib.train import (Classification, ImageOptimisation, Regression, Task, TripletEmbedding,
                           evaluate, fit)
 
@@ -48,19 +50,6 @@ def test_fit_trains_a_box_regressor():
     assert h.val["iou"][-1] > 0.6 > before["iou"]
     assert h.val["loss"][-1] < before["loss"] / 10
     assert evaluate(model, (x[200:], y[200:]), task=task)["iou"] == pytest.approx(h.val["iou"][-1])
-
-
-def _identities(n_ids=6, per_id=24, seed=0):
-    """Each identity: a faint fixed 4x4 pattern; each image adds a strong random lighting
-    gradient, so raw pixel distance mostly measures the lighting, not the identity."""
-    rng = np.random.default_rng(seed)
-    patterns = rng.normal(0, 0.5, (n_ids, 1, 4, 4))
-    ids = np.repeat(np.arange(n_ids), per_id)
-    ramp_y, ramp_x = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(-1, 1, 4), indexing="ij")
-    light = rng.normal(0, 2, (len(ids), 3, 1, 1))
-    x = (patterns[ids] + light[:, :1] * ramp_y + light[:, 1:2] * ramp_x + light[:, 2:]
-         + rng.normal(0, 0.1, (len(ids), 1, 4, 4)))
-    return x.astype(np.float32), ids.astype(np.int64)
 
 
 def _one_nn_accuracy(model, x_gallery, id_gallery, x_query, id_query):
