@@ -113,6 +113,8 @@ exercises: env
 
 bench: env
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.style
 	$(BIN)/python -m bench.runall
 
 clean:
