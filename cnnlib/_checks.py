@@ -484,6 +484,18 @@ def linear_args(op: str, input, weight, bias, kind: str) -> None:
                          f"{weight.shape[0]} outputs")
 
 
+def triplet_args(op: str, anchor, positive, negative, kind: str) -> None:
+    """Validate the three embeddings of a triplet loss: arrays of one dtype and one shape,
+    ``(N, D)`` or ``(D,)``."""
+    for name, x in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_array(op, name, x, kind, ndims=(1, 2))
+    check_same_dtype(op, anchor=anchor, positive=positive, negative=negative)
+    if not anchor.shape == positive.shape == negative.shape:
+        raise ValueError(f"{op}: anchor, positive and negative must have the same shape (N, D) "
+                         f"or (D,), got {tuple(anchor.shape)}, {tuple(positive.shape)} and "
+                         f"{tuple(negative.shape)}")
+
+
 REDUCTIONS = ("mean", "sum", "none")
 
 

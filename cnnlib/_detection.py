@@ -163,6 +163,22 @@ def roi_output_size(op: str, output_size) -> tuple[int, int]:
     return V.int_tuple(op, "output_size", output_size, 2, minimum=1)
 
 
+def roi_align_weights_args(box, output_size, height, width, spatial_scale, sampling_ratio,
+                           aligned, kind: str):
+    """Validate the arguments of ``roi_align_weights``; returns ``(output_size, height, width,
+    spatial_scale, sampling_ratio)`` as plain numbers."""
+    op = "roi_align_weights"
+    V.check_array(op, "box", box, kind, ndims=(1,))
+    check_boxes(op, "box", box.reshape(1, -1), kind)
+    size = roi_output_size(op, output_size)
+    height = V.check_int(op, "height", height, minimum=1)
+    width = V.check_int(op, "width", width, minimum=1)
+    scale = V.check_number(op, "spatial_scale", spatial_scale, minimum=0.0, strict=True)
+    ratio = V.check_int(op, "sampling_ratio", sampling_ratio)
+    V.check_bool(op, "aligned", aligned)
+    return size, height, width, scale, ratio
+
+
 def c_round(v: float) -> int:
     """C's ``round``: halves away from zero (Python's and NumPy's send halves to even)."""
     return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))

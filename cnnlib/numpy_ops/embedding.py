@@ -172,16 +172,6 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
             _unbroadcast(gb, x2.shape).astype(x2.dtype))
 
 
-def _triplet_inputs(op, anchor, positive, negative):
-    for name, x in (("anchor", anchor), ("positive", positive), ("negative", negative)):
-        V.check_array(op, name, x, "numpy", ndims=(1, 2))
-    V.check_same_dtype(op, anchor=anchor, positive=positive, negative=negative)
-    if not anchor.shape == positive.shape == negative.shape:
-        raise ValueError(f"{op}: anchor, positive and negative must have the same shape (N, D) "
-                         f"or (D,), got {tuple(anchor.shape)}, {tuple(positive.shape)} and "
-                         f"{tuple(negative.shape)}")
-
-
 def _reduce(op, losses, reduction):
     V.check_choice(op, "reduction", reduction, _REDUCTIONS)
     if reduction == "none":
@@ -222,7 +212,7 @@ def triplet_loss(anchor, positive, negative, margin=0.2, squared=True, reduction
     defaults to margin 1. With ``squared=False`` this function uses plain Euclidean
     distances, and then equals ``triplet_margin_loss(..., p=2, eps=0, swap=False)``.
     """
-    _triplet_inputs("triplet_loss", anchor, positive, negative)
+    V.triplet_args("triplet_loss", anchor, positive, negative, "numpy")
     margin = V.check_number("triplet_loss", "margin", margin)
     V.check_bool("triplet_loss", "squared", squared)
     dp, dn = _triplet_distances(anchor, positive, negative, squared)
@@ -268,7 +258,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     negative distance is :math:`\\min(d(A, N), d(P, N))` (Balntas et al., 2016). The course's
     squared form is :func:`triplet_loss`. Section 4.4.
     """
-    _triplet_inputs("triplet_margin_loss", anchor, positive, negative)
+    V.triplet_args("triplet_margin_loss", anchor, positive, negative, "numpy")
     margin = V.check_number("triplet_margin_loss", "margin", margin, minimum=0.0, strict=True)
     V.check_bool("triplet_margin_loss", "swap", swap)
     d_ap = pairwise_distance(anchor, positive, p, eps)

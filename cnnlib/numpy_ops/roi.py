@@ -132,15 +132,8 @@ def roi_align_weights(box, output_size, height, width, spatial_scale=1.0, sampli
     -------
     (A, B): ndarrays (PH, height) and (PW, width) in the dtype of ``box``. Section 3.10.
     """
-    op = "roi_align_weights"
-    V.check_array(op, "box", box, "numpy", ndims=(1,))
-    D.check_boxes(op, "box", box.reshape(1, -1), "numpy")
-    size = D.roi_output_size(op, output_size)
-    height = V.check_int(op, "height", height, minimum=1)
-    width = V.check_int(op, "width", width, minimum=1)
-    scale = V.check_number(op, "spatial_scale", spatial_scale, minimum=0.0, strict=True)
-    ratio = V.check_int(op, "sampling_ratio", sampling_ratio)
-    V.check_bool(op, "aligned", aligned)
+    size, height, width, scale, ratio = D.roi_align_weights_args(
+        box, output_size, height, width, spatial_scale, sampling_ratio, aligned, "numpy")
     return _align_weights(box, size, height, width, scale, ratio, aligned)
 
 

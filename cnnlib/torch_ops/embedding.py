@@ -99,16 +99,6 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     return tuple(autograd_backward(cosine_similarity, grad_output, (x1, x2), dim=dim, eps=eps))
 
 
-def _triplet_inputs(op, anchor, positive, negative):
-    for name, x in (("anchor", anchor), ("positive", positive), ("negative", negative)):
-        V.check_array(op, name, x, "torch", ndims=(1, 2))
-    V.check_same_dtype(op, anchor=anchor, positive=positive, negative=negative)
-    if not anchor.shape == positive.shape == negative.shape:
-        raise ValueError(f"{op}: anchor, positive and negative must have the same shape (N, D) "
-                         f"or (D,), got {tuple(anchor.shape)}, {tuple(positive.shape)} and "
-                         f"{tuple(negative.shape)}")
-
-
 def _reduce(op, losses, reduction):
     V.check_choice(op, "reduction", reduction, _REDUCTIONS)
     if reduction == "none":
@@ -128,7 +118,7 @@ def _distance(x, y, squared):
 
 @twin_of(reference.triplet_loss)
 def triplet_loss(anchor, positive, negative, margin=0.2, squared=True, reduction="mean"):
-    _triplet_inputs("triplet_loss", anchor, positive, negative)
+    V.triplet_args("triplet_loss", anchor, positive, negative, "torch")
     margin = V.check_number("triplet_loss", "margin", margin)
     V.check_bool("triplet_loss", "squared", squared)
     losses = (_distance(anchor, positive, squared) - _distance(anchor, negative, squared)
@@ -155,7 +145,7 @@ def triplet_loss_backward(grad_output, anchor, positive, negative, margin=0.2, s
 @twin_of(reference.triplet_margin_loss)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         reduction="mean"):
-    _triplet_inputs("triplet_margin_loss", anchor, positive, negative)
+    V.triplet_args("triplet_margin_loss", anchor, positive, negative, "torch")
     margin = V.check_number("triplet_margin_loss", "margin", margin, minimum=0.0, strict=True)
     V.check_bool("triplet_margin_loss", "swap", swap)
     d_ap = pairwise_distance(anchor, positive, p, eps)

@@ -119,15 +119,8 @@ def _align_weights(box, size, height, width, scale, ratio, aligned, like):
 @twin_of(reference.roi_align_weights)
 def roi_align_weights(box, output_size, height, width, spatial_scale=1.0, sampling_ratio=-1,
                       aligned=False):
-    op = "roi_align_weights"
-    V.check_array(op, "box", box, "torch", ndims=(1,))
-    D.check_boxes(op, "box", box.reshape(1, -1), "torch")
-    size = D.roi_output_size(op, output_size)
-    height = V.check_int(op, "height", height, minimum=1)
-    width = V.check_int(op, "width", width, minimum=1)
-    scale = V.check_number(op, "spatial_scale", spatial_scale, minimum=0.0, strict=True)
-    ratio = V.check_int(op, "sampling_ratio", sampling_ratio)
-    V.check_bool(op, "aligned", aligned)
+    size, height, width, scale, ratio = D.roi_align_weights_args(
+        box, output_size, height, width, spatial_scale, sampling_ratio, aligned, "torch")
     return _align_weights(box.detach().cpu().tolist(), size, height, width, scale, ratio,
                           aligned, box)
 

@@ -180,3 +180,38 @@ def check_like_torch(op, args, kwargs, scale=1.0, twin_layout=None, backward=Fal
     if backward and torch_error is None and all(dtype_of(a) in ("float32", "float64") for a in data_arrays(op, args)):
         check_backward(op, args, kwargs, expected, targs, scale, [
             ns for ns in answered if not op.known_bug(ns, args, kwargs, backward=True)])
+
+
+def numeric_grad(f, arrays, g, eps=1e-6):
+    """d<f(arrays), g>/d arrays by central differences, one array at a time."""
+    grads = []
+    for a in arrays:
+        if a is None:
+            grads.append(None)
+            continue
+        grad = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + eps
+            up = np.sum(f() * g)
+            a[idx] = old - eps
+            down = np.sum(f() * g)
+            a[idx] = old
+            grad[idx] = (up - down) / (2 * eps)
+        grads.append(grad)
+    return grads
+
+
+def on_torch(call):
+    """``call(ops)`` written against ``numpy_ops``, run on ``torch_ops`` instead: every NumPy
+    array argument becomes a tensor. For the bad-input tables of the twins."""
+    from cnnlib import torch_ops
+
+    def convert(v):
+        return torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+
+    class OnTorch:
+        def __getattr__(self, name):
+            return lambda *a, **k: getattr(torch_ops, name)(*[convert(x) for x in a],
+                                                            **{n: convert(x) for n, x in k.items()})
+    return lambda: call(OnTorch())

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from cnnlib import numpy_ops as N
 from cnnlib import torch_ops as T
+from compare import on_torch
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 
@@ -230,24 +231,12 @@ BAD = [
 ]
 
 
-def _as_torch(fn):
-    """Run a numpy-valued bad call against the torch twins."""
-    def convert(v):
-        return torch.from_numpy(v) if isinstance(v, np.ndarray) else v
-
-    class Shim:
-        def __getattr__(self, name):
-            return lambda *a, **k: getattr(T, name)(*[convert(x) for x in a],
-                                                    **{n: convert(x) for n, x in k.items()})
-    return lambda: fn(Shim())
-
-
 @pytest.mark.parametrize("call,error,match", BAD)
 def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
         call(N)
     with pytest.raises(error, match=match):
-        _as_torch(call)()
+        on_torch(call)()
 
 
 @pytest.mark.cuda

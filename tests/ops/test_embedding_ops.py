@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cnnlib import numpy_ops as N
 from cnnlib import torch_ops as T
 from conftest import assert_close
-from test_finite_differences import numeric_grad
+from compare import numeric_grad
 
 DTYPES = st.sampled_from([np.float32, np.float64])
 

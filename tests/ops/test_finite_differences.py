@@ -9,28 +9,9 @@ import pytest
 from hypothesis import given, settings
 
 from cnnlib import numpy_ops as N
+from compare import numeric_grad
 from registry import OPS
 from strategies import conv_problems
-
-
-def numeric_grad(f, arrays, g, eps=1e-6):
-    """d<f(arrays), g>/d arrays by central differences, one array at a time."""
-    grads = []
-    for a in arrays:
-        if a is None:
-            grads.append(None)
-            continue
-        grad = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            old = a[idx]
-            a[idx] = old + eps
-            up = np.sum(f() * g)
-            a[idx] = old - eps
-            down = np.sum(f() * g)
-            a[idx] = old
-            grad[idx] = (up - down) / (2 * eps)
-        grads.append(grad)
-    return grads
 
 
 def _float64(v):

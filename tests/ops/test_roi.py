@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from cnnlib import numpy_ops as N
 from cnnlib import torch_ops as T
+from compare import on_torch
 
 
 def _bilinear(img, y, x):
@@ -265,12 +266,10 @@ BAD = [
 
 @pytest.mark.parametrize("call,error,match", BAD)
 def test_bad_input_is_named(call, error, match):
-    from test_boxes import _as_torch
-
     with pytest.raises(error, match=match):
         call(N)
     with pytest.raises(error, match=match):
-        _as_torch(call)()
+        on_torch(call)()
 
 
 @pytest.mark.cuda

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cnnlib import numpy_ops as N
 from cnnlib import torch_ops as T
+from compare import numeric_grad
 from conftest import assert_close
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -54,23 +55,6 @@ def oracle_tv(x, reduction):
     per = ((x4[:, :, 1:] - x4[:, :, :-1]) ** 2).sum(dim=(1, 2, 3)) + \
         ((x4[..., 1:] - x4[..., :-1]) ** 2).sum(dim=(1, 2, 3))
     return _reduce(per, reduction, batched)
-
-
-def numeric_grad(f, arrays, g, eps=1e-6):
-    """d<f(), g>/d array by central differences, for each array in ``arrays`` (in place)."""
-    grads = []
-    for a in arrays:
-        grad = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            old = a[idx]
-            a[idx] = old + eps
-            up = np.sum(f() * g)
-            a[idx] = old - eps
-            down = np.sum(f() * g)
-            a[idx] = old
-            grad[idx] = (up - down) / (2 * eps)
-        grads.append(grad)
-    return grads
 
 
 # -- drawn problems -----------------------------------------------------------------------
