@@ -41,7 +41,24 @@ def _conv1x1(c_in: int, c_out: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(c_in, c_out, kernel_size=1, stride=stride, bias=False)
 
 
-class BasicBlock(nn.Module):
+class _ResidualBlock(nn.Module):
+    """What both blocks share: the skip connection (identity or projection) and the forward
+    pass ``relu(branch(x) + skip(x))``; a subclass defines ``branch`` and ``relu``."""
+
+    def _add_skip(self, c_in: int, c_out: int, stride: int, residual: bool) -> None:
+        self.residual = residual
+        self.downsample = None
+        if residual and (stride != 1 or c_in != c_out):
+            self.downsample = nn.Sequential(_conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.branch(x)
+        if self.residual:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return self.relu(out)
+
+
+class BasicBlock(_ResidualBlock):
     r"""Two 3x3 convolutions and a skip connection: ``relu(bn2(conv2(relu(bn1(conv1(x))))) + x)``.
 
     In the course's notation, with :math:`a^{[l]}` the block's input,
@@ -66,10 +83,7 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = _conv3x3(c_out, c_out)
         self.bn2 = nn.BatchNorm2d(c_out)
-        self.residual = residual
-        self.downsample = None
-        if residual and (stride != 1 or c_in != c_out):
-            self.downsample = nn.Sequential(_conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out))
+        self._add_skip(c_in, c_out, stride, residual)
 
     @property
     def last_bn(self) -> nn.BatchNorm2d:
@@ -80,14 +94,8 @@ class BasicBlock(nn.Module):
         """The residual branch F(x), before the addition and the last ReLU."""
         return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.branch(x)
-        if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
 
-
-class Bottleneck(nn.Module):
+class Bottleneck(_ResidualBlock):
     """1x1 convolution down to ``c_out / 4`` channels, a 3x3 convolution, 1x1 back up to ``c_out``.
 
     The 1x1 convolutions (section 2.3) make the 3x3 convolution run on a quarter of the
@@ -112,10 +120,7 @@ class Bottleneck(nn.Module):
         self.conv3 = _conv1x1(mid, c_out)
         self.bn3 = nn.BatchNorm2d(c_out)
         self.relu = nn.ReLU(inplace=True)
-        self.residual = residual
-        self.downsample = None
-        if residual and (stride != 1 or c_in != c_out):
-            self.downsample = nn.Sequential(_conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out))
+        self._add_skip(c_in, c_out, stride, residual)
 
     @property
     def last_bn(self) -> nn.BatchNorm2d:
@@ -127,12 +132,6 @@ class Bottleneck(nn.Module):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         return self.bn3(self.conv3(out))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.branch(x)
-        if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
 
 
 _BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}
