@@ -113,6 +113,7 @@ exercises: env
 
 bench: env
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.style
 	$(BIN)/python -m bench.runall

@@ -17,6 +17,9 @@ What makes it fast, none of which changes a result:
   at a time, about ``_CHUNK_BYTES`` large, in one reused scratch buffer, so that the
   matrix product reads it while it is still in cache.
 * A 1x1 convolution at stride 1 needs no patch matrix at all.
+* Thin layers (few filters times a short patch row) put the patch matrices of a block's
+  examples side by side and multiply once per block instead of once per example
+  (:func:`plan` says when, and why).
 * The adjoint takes whichever of two equal forms has the smaller patch matrix: the
   gather form the reference uses (zero-stuff, pad, correlate with the flipped filter)
   or the scatter form (weights transposed times the gradient, each tap's share added
@@ -176,6 +179,52 @@ class _Windows:
         return block.reshape(nb, c * self.kp, length)
 
 
+#: Forces :func:`plan`'s answer when set ("per_example" or "side_by_side"); tests use it to run
+#: every strategy on every problem.
+FORCE_PLAN: str | None = None
+
+# A filter matrix below this many entries (O/g rows times C/g * taps columns) makes a product
+# too small to run near the machine's matmul speed one example at a time. Measured on the bench
+# suite (2 cores, OpenBLAS Haswell kernels): side by side ran LeNet's 5x5 layer (600 entries)
+# in a fifth of the time and the depthwise 3x3 (9) a little faster, but the 7x7/2 stem (9,408)
+# and every wider layer slower, because the transposing copy of the result costs more than it
+# saves there.
+_THIN = 4096
+
+
+def plan(out_rows: int, patch_rows: int, whole_examples: bool) -> str:
+    """How :func:`correlate` and :func:`weight_grad` multiply one block of the batch.
+
+    ``out_rows`` is O/g (filters per group), ``patch_rows`` C/g * prod(K) (the patch matrix's
+    rows), ``whole_examples`` whether the blocks hold whole examples rather than bands of one.
+
+    - ``"per_example"``: one matrix product per example, (O/g, C/g K) by (C/g K, L). Wide
+      layers make products large enough to run near full speed, and the result lands in the
+      (N, O, ...) layout without a copy. A band of one large example has no neighbour to
+      put beside it, so it is always multiplied on its own.
+    - ``"side_by_side"``: the block's patch matrices side by side, (C/g K, nb L), and one
+      product. A thin filter matrix (LeNet's 8 filters over 3 x 5 x 5 taps, a 3-channel stem)
+      makes per-example products whose fixed cost and poor use of the registers dominate;
+      one wide product pays them once, for the price of one transposing copy of the block's
+      result.
+    """
+    if FORCE_PLAN is not None:
+        return FORCE_PLAN if whole_examples else "per_example"
+    if whole_examples and out_rows * patch_rows < _THIN:
+        return "side_by_side"
+    return "per_example"
+
+
+def _side_by_side(win: _Windows, rows: slice, scratch: np.ndarray) -> np.ndarray:
+    """The patch matrices of the examples ``rows`` side by side: (C * kp, nb, L)."""
+    views = win.taps(rows, slice(0, win.out_rows))
+    nb, c, length = views[0].shape
+    block = scratch[:nb * c * win.kp * length].reshape(c, win.kp, nb, length)
+    for t, view in enumerate(views):
+        block[:, t] = view.transpose(1, 0, 2)
+    return block.reshape(c * win.kp, nb, length)
+
+
 def correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
               out_spatial) -> np.ndarray:
     """Cross-correlate an already padded ``xp`` (N, C, *P) with ``weight`` (O, C/g, *K).
@@ -201,6 +250,15 @@ def correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
     win = _Windows(xp, kernel, stride, dilation, out_spatial)
     blocks = win.blocks()
     scratch = win.buffer(blocks)
+    whole = blocks[0][1] == slice(0, win.out_rows)
+    if plan(o // g, cg * kp, whole) == "side_by_side":
+        for rows, _ in blocks:
+            nb = rows.stop - rows.start
+            cols = _side_by_side(win, rows, scratch).reshape(g, cg * kp, -1)
+            res = w2[0] @ cols[0] if g == 1 else np.matmul(w2, cols)     # (g, O/g, nb L)
+            res = res.reshape((o, nb, win.out_rows) + win.row_shape).swapaxes(0, 1)
+            out[rows] = res[win.trim]
+        return out
     for rows, band in blocks:
         nb = rows.stop - rows.start
         cols = win.columns(rows, band, scratch)
@@ -230,6 +288,23 @@ def weight_grad(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation,
     blocks = win.blocks()
     scratch = win.buffer(blocks)
     rows0, band0 = blocks[0]
+    if plan(og, cg * kp, band0 == slice(0, win.out_rows)) == "side_by_side":
+        # The block's gradient as (O, nb, L) with zeros in the thrown-away columns, times the
+        # side-by-side patch matrix transposed: one product per block and group.
+        nb0 = rows0.stop - rows0.start
+        wide = np.zeros((o, nb0, win.out_rows) + win.row_shape, dtype=grad.dtype)
+        dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
+        for rows, _ in blocks:
+            nb = rows.stop - rows.start
+            cols = _side_by_side(win, rows, scratch).reshape(g, cg * kp, -1)
+            part = wide[:, :nb]
+            part[(slice(None),) + win.trim[1:]] = grad[rows].swapaxes(0, 1)
+            grad_cols = part.reshape(g, og, -1)
+            if g == 1:
+                dw[0] += grad_cols[0] @ cols[0].T
+            else:
+                dw += np.matmul(grad_cols, cols.transpose(0, 2, 1))
+        return dw.reshape(o, cg, *kernel)
     wide_grad = np.zeros((rows0.stop - rows0.start, o, band0.stop - band0.start) + win.row_shape,
                          dtype=grad.dtype)
     dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)

@@ -5,8 +5,9 @@ in ``conv.py`` and the cache-blocked kernel in ``_fast_conv.py``. Hypothesis dra
 problems over 1-D to 3-D, groups, stride, dilation and padding; both kernels run the
 forward and both backward passes of the convolution and of the transposed convolution,
 under block budgets small enough (1 byte, 2 KB) to cut the fast kernel's patch matrix
-into one-row bands and the batch into several blocks. Both must agree with each other
-and with torch.
+into one-row bands and the batch into several blocks, and on each of the fast kernel's
+strategies (its own choice, one product per example, the examples side by side). Both
+must agree with each other and with torch.
 """
 
 from unittest import mock
@@ -27,27 +28,30 @@ from strategies import conv_problems, conv_transpose_problems
 # 1 byte: every block is one output row of one example; 2 KB: a few rows or examples;
 # the default: whole small problems in one block.
 BUDGETS = st.sampled_from([1, 2048, _fast_conv._CHUNK_BYTES])
+PLANS = st.sampled_from([None, "per_example", "side_by_side"])
 
 
 def _present(arrays):
     return [a for a in arrays if a is not None]
 
 
-def _on_kernel(kernel, budget, name, p, x, w, b, g):
-    """Forward and backward of ``numpy_ops.<name>`` on ``kernel``, the fast one in ``budget`` blocks."""
-    with conv.use_kernel(kernel), mock.patch.object(_fast_conv, "_CHUNK_BYTES", budget):
+def _on_kernel(kernel, budget, name, p, x, w, b, g, strategy=None):
+    """Forward and backward of ``numpy_ops.<name>`` on ``kernel``, the fast one in ``budget``
+    blocks and on ``strategy`` (None: its own choice)."""
+    with conv.use_kernel(kernel), mock.patch.object(_fast_conv, "_CHUNK_BYTES", budget), \
+            mock.patch.object(_fast_conv, "FORCE_PLAN", strategy):
         out = getattr(N, name)(x, w, b, **p.kwargs)
         grads = getattr(N, name + "_backward")(g, x, w, b, **p.kwargs)
     assert (grads[2] is None) == (b is None)
     return [out, *_present(grads)]
 
 
-def _check_both_kernels(name, p, x, w, b, budget, scale):
+def _check_both_kernels(name, p, x, w, b, budget, scale, strategy=None):
     xt, wt, bt = (None if a is None else torch.tensor(a, requires_grad=True) for a in (x, w, b))
     expected = getattr(F, name)(xt, wt, bt, **p.kwargs)
     g = np.random.default_rng(p.seed + 1).standard_normal(expected.shape).astype(p.dtype)
     want = [expected, *torch.autograd.grad(expected, _present([xt, wt, bt]), torch.tensor(g))]
-    fast = _on_kernel("fast", budget, name, p, x, w, b, g)
+    fast = _on_kernel("fast", budget, name, p, x, w, b, g, strategy)
     reference = _on_kernel("reference", budget, name, p, x, w, b, g)
     gscale = scale * max(1.0, *(float(np.abs(a).max()) for a in (x, w, g) if a.size))
     for i, (f, r, t) in enumerate(zip(fast, reference, want)):
@@ -59,24 +63,26 @@ def _check_both_kernels(name, p, x, w, b, budget, scale):
         assert_close(f, t, p.dtype, tol)
 
 
-@given(conv_problems(), BUDGETS)
-def test_conv_in_small_blocks(p, budget):
-    """conv{1,2,3}d and its backward: fast kernel (in small blocks) == readable core == torch."""
+@given(conv_problems(), BUDGETS, PLANS)
+def test_conv_in_small_blocks(p, budget, strategy):
+    """conv{1,2,3}d and its backward: fast kernel (in small blocks, each strategy) == readable
+    core == torch."""
     x, w, b = p.arrays(p.w_shape[0])
-    _check_both_kernels(f"conv{p.nd}d", p, x, w, b, budget, float(np.prod(p.w_shape[1:])) ** 0.5)
+    _check_both_kernels(f"conv{p.nd}d", p, x, w, b, budget, float(np.prod(p.w_shape[1:])) ** 0.5,
+                        strategy)
 
 
-@given(conv_transpose_problems(), BUDGETS)
-def test_conv_transpose_in_small_blocks(p, budget):
+@given(conv_transpose_problems(), BUDGETS, PLANS)
+def test_conv_transpose_in_small_blocks(p, budget, strategy):
     """conv_transpose{1,2,3}d and its backward, on both kernels, agree with torch."""
     x, w, b = p.arrays(p.extra["cout"])
     _check_both_kernels(f"conv_transpose{p.nd}d", p, x, w, b, budget,
-                        float(np.prod(p.w_shape)) ** 0.5)
+                        float(np.prod(p.w_shape)) ** 0.5, strategy)
 
 
 @settings(max_examples=60)
-@given(conv_problems(), BUDGETS)
-def test_gather_and_scatter_adjoints_agree(p, budget):
+@given(conv_problems(), BUDGETS, PLANS)
+def test_gather_and_scatter_adjoints_agree(p, budget, strategy):
     """The fast kernel's two forms of the adjoint and the readable core's gather form are one map."""
     p.dtype = np.float64
     x, w, _ = p.arrays(p.w_shape[0])
@@ -86,7 +92,8 @@ def test_gather_and_scatter_adjoints_agree(p, budget):
     args = (g, w, a.stride, a.pad_left, a.dilation, a.groups, a.spatial_in)
     reference = conv._adjoint(*args)
     assert reference.shape == (n, x.shape[-p.nd - 1]) + a.spatial_in
-    with mock.patch.object(_fast_conv, "_CHUNK_BYTES", budget):
+    with mock.patch.object(_fast_conv, "_CHUNK_BYTES", budget), \
+            mock.patch.object(_fast_conv, "FORCE_PLAN", strategy):
         for method in ("gather", "scatter", "auto"):
             np.testing.assert_allclose(_fast_conv.adjoint(*args, method=method), reference,
                                        rtol=1e-10, atol=1e-10)
@@ -125,3 +132,12 @@ def test_the_switch_chooses_the_kernel_and_restores_it():
     x, w = np.ones((1, 1, 4, 4), np.float32), np.ones((1, 1, 3, 3), np.float32)
     with mock.patch.object(conv, "KERNEL", "slow"), pytest.raises(ValueError, match="KERNEL"):
         N.conv2d(x, w)
+
+
+def test_the_plan_puts_thin_layers_side_by_side_and_bands_on_their_own():
+    assert _fast_conv.plan(8, 3 * 5 * 5, True) == "side_by_side"        # LeNet's first layer
+    assert _fast_conv.plan(256, 256 * 9, True) == "per_example"          # a wide 3x3 layer
+    assert _fast_conv.plan(8, 75, False) == "per_example"                # a band of one example
+    with mock.patch.object(_fast_conv, "FORCE_PLAN", "side_by_side"):
+        assert _fast_conv.plan(256, 2304, True) == "side_by_side"
+        assert _fast_conv.plan(8, 75, False) == "per_example"
