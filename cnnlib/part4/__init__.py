@@ -3,7 +3,8 @@
 Every section of Part 4 runs on its own in a fresh kernel, and most need the same trained face
 embedding. :func:`train_face_embedding` trains it from a fixed seed with the recipe of section
 4.4 (FaceNet, the triplet loss with semi-hard mining, P x K batches), so every section gets the
-same network. The first call in a process trains it (about 20 seconds on two CPU cores); the
+same network. The first call in a process trains it, on one thread whatever the machine, so that
+every machine computes the same network (about a minute and a half on one CPU core); the
 result is also kept on disk, under ``$CNNLIB_CACHE`` (default ``~/.cache/cnnlib``), keyed by a
 hash of the recipe and of the source files that shape it, so another section (or a second run)
 loads it instead. Pass ``cache=False`` to always train.
@@ -69,7 +70,6 @@ def _fingerprint(recipe: dict) -> str:
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode())
     h.update(torch.__version__.encode() + np.__version__.encode())
-    h.update(str(torch.get_num_threads()).encode())
     for rel in ("data/faces.py", "models/facenet.py", "train/tasks.py", "train/loop.py",
                 "vision/embeddings.py", "part4/__init__.py"):
         h.update((root / rel).read_bytes())
@@ -108,11 +108,16 @@ def train_face_embedding(cache: bool = True, progress: bool = True, **changes):
         history = json.loads(saved["history"])
     else:
         train = face_split("train")
-        h = fit(model, (train.images, train.identities), None,
-                task=TripletEmbedding(recipe["margin"], recipe["mining"], seed=recipe["seed"]),
-                epochs=recipe["epochs"], lr=recipe["lr"], schedule=recipe["schedule"],
-                batch_sampler=pk_sampler(recipe["p"], recipe["k"]), seed=recipe["seed"],
-                progress=progress, device="cpu")
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)               # the same arithmetic on every machine
+        try:
+            h = fit(model, (train.images, train.identities), None,
+                    task=TripletEmbedding(recipe["margin"], recipe["mining"], seed=recipe["seed"]),
+                    epochs=recipe["epochs"], lr=recipe["lr"], schedule=recipe["schedule"],
+                    batch_sampler=pk_sampler(recipe["p"], recipe["k"]), seed=recipe["seed"],
+                    progress=progress, device="cpu")
+        finally:
+            torch.set_num_threads(threads)
         history = h.as_dict()
         if cache:
             path.parent.mkdir(parents=True, exist_ok=True)
