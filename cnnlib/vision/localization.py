@@ -202,6 +202,16 @@ def _conv_bn_relu(c_in: int, c_out: int) -> list:
     return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
+def _positional_layers(in_channels: int, width: int, size: int, hidden: int, outputs: int) -> list:
+    """The layers of :class:`Localizer` (and of the landmark network of section 3.2)."""
+    w = width
+    return [CoordChannels(), *_conv_bn_relu(in_channels + 2, w), nn.MaxPool2d(2),
+            *_conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),
+            *_conv_bn_relu(2 * w, 4 * w), *_conv_bn_relu(4 * w, 4 * w),
+            nn.Flatten(), nn.Linear(4 * w * (size // 4) ** 2, hidden), nn.ReLU(),
+            nn.Linear(hidden, outputs)]
+
+
 class Localizer(nn.Sequential):
     """A small classification-with-localisation network: image -> the course's raw ``y``.
 
@@ -224,11 +234,7 @@ class Localizer(nn.Sequential):
         c = V.check_int(op, "in_channels", in_channels, minimum=1)
         w = V.check_int(op, "width", width, minimum=1)
         h = V.check_int(op, "hidden", hidden, minimum=1)
-        super().__init__(CoordChannels(), *_conv_bn_relu(c + 2, w), nn.MaxPool2d(2),
-                         *_conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),
-                         *_conv_bn_relu(2 * w, 4 * w), *_conv_bn_relu(4 * w, 4 * w),
-                         nn.Flatten(), nn.Linear(4 * w * (size // 4) ** 2, h), nn.ReLU(),
-                         nn.Linear(h, 5 + n))
+        super().__init__(*_positional_layers(c, w, size, h, 5 + n))
         self.num_classes, self.image_size = n, size
 
 

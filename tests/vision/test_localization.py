@@ -122,3 +122,23 @@ def test_localization_loss_options():
     _, stats = giou_only.loss(Fixed(), (torch.zeros(1, 1), y))
     assert float(stats["box"]) == pytest.approx(1 - float(stats["iou"]), abs=0.2)
     assert float(stats["box"]) >= 1 - float(stats["iou"]) - 1e-6   # GIoU <= IoU
+
+
+def test_keypoint_extent_nme_metric_and_landmark_net():
+    k = np.array([[[20.0, 16.0], [8.0, 24.0], [8.0, 8.0]]])
+    np.testing.assert_allclose(L.keypoint_extent(k), [20.0])
+    np.testing.assert_allclose(L.keypoint_extent(torch.from_numpy(k)).numpy(), [20.0])
+    pred = np.array([[[23.0, 20.0], [8.0, 24.0], [8.0, 8.0]]])
+    y, p = L.encode_landmarks(k, 32), L.encode_landmarks(pred, 32)
+    # the metric works on fractions of the image: the unit cancels
+    assert float(L.nme_metric(torch.from_numpy(p), torch.from_numpy(y))) == pytest.approx(1 / 12, rel=1e-5)
+    with pytest.raises(ValueError, match="keypoint_extent"):
+        L.keypoint_extent(np.zeros((3, 2)))
+    net = L.LandmarkNet(num_landmarks=5, image_size=32)
+    out = net(torch.rand(2, 3, 32, 32))
+    assert out.shape == (2, 10)
+    assert torch.allclose(out, torch.full((2, 10), 0.5))     # every landmark starts at the centre
+    out.sum().backward()
+    assert net[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="multiple of 4"):
+        L.LandmarkNet(3, image_size=18)
