@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from .. import _checks as V
+from .localization import _positional_layers
 
-__all__ = ["encode_landmarks", "decode_landmarks", "normalised_mean_error"]
+__all__ = ["encode_landmarks", "decode_landmarks", "normalised_mean_error", "keypoint_extent",
+           "nme_metric", "LandmarkNet"]
 
 
 def encode_landmarks(keypoints, image_size: int) -> np.ndarray:
@@ -62,3 +65,57 @@ def normalised_mean_error(pred, true, norm):
         raise ValueError(f"normalised_mean_error: pred and true must both be (N, k, 2), got "
                          f"{pred.shape} and {true.shape}")
     return np.linalg.norm(pred - true, axis=-1).mean(-1) / np.asarray(norm, dtype=np.float64)
+
+
+def keypoint_extent(keypoints):
+    """Diagonal of the box around each image's keypoints: (N, k, 2) -> (N,).
+
+    For shapes whose keypoints are their corners (a triangle's three vertices) this is the
+    diagonal of the object's box, the size :func:`normalised_mean_error` divides by in section
+    3.2. NumPy arrays or torch tensors.
+    """
+    if isinstance(keypoints, torch.Tensor):
+        return (keypoints.amax(dim=-2) - keypoints.amin(dim=-2)).norm(dim=-1)
+    k = np.asarray(keypoints, dtype=np.float64)
+    if k.ndim != 3 or k.shape[-1] != 2:
+        raise ValueError(f"keypoint_extent: keypoints must be (N, k, 2), got {k.shape}")
+    return np.linalg.norm(k.max(axis=-2) - k.min(axis=-2), axis=-1)
+
+
+def nme_metric(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean normalised error of a minibatch, for :class:`cnnlib.train.Regression`'s ``metrics``.
+
+    ``pred`` and ``target`` (N, 2k) in the layout of :func:`encode_landmarks`; each image's
+    error is divided by :func:`keypoint_extent` of its true landmarks (the unit cancels, so
+    fractions of the image do). Returns a scalar tensor. Section 3.2.
+    """
+    p, t = pred.reshape(len(pred), -1, 2), target.reshape(len(target), -1, 2)
+    return normalised_mean_error(p, t, keypoint_extent(t).clamp(min=1e-12)).mean()
+
+
+class LandmarkNet(nn.Sequential):
+    """Image (N, C, S, S) -> (N, 2k) landmarks as fractions of the image, ``S`` a multiple of 4.
+
+    The body of :class:`cnnlib.vision.localization.Localizer` (coordinate channels, two
+    poolings, a flattened volume into ``hidden`` units) with ``2k`` linear outputs in the
+    layout of :func:`encode_landmarks`. The last layer starts at zero weights and a bias of
+    0.5, so every landmark starts at the image's centre instead of at large random values that
+    the squared error would punish with large, destabilising gradients. Train it with
+    :class:`cnnlib.train.Regression`. Section 3.2.
+    """
+
+    def __init__(self, num_landmarks: int, image_size: int = 32, in_channels: int = 3,
+                 width: int = 16, hidden: int = 128):
+        op = "LandmarkNet"
+        k = V.check_int(op, "num_landmarks", num_landmarks, minimum=1)
+        size = V.check_int(op, "image_size", image_size, minimum=4)
+        if size % 4:
+            raise ValueError(f"{op}: image_size must be a multiple of 4, got {size}")
+        c = V.check_int(op, "in_channels", in_channels, minimum=1)
+        w = V.check_int(op, "width", width, minimum=1)
+        h = V.check_int(op, "hidden", hidden, minimum=1)
+        super().__init__(*_positional_layers(c, w, size, h, 2 * k))
+        with torch.no_grad():
+            self[-1].weight.zero_()
+            self[-1].bias.fill_(0.5)
+        self.num_landmarks, self.image_size = k, size
