@@ -285,3 +285,71 @@ def any_pool_call(draw, kind, nd):
     if kind == "max":
         kwargs["dilation"] = draw(st.integers(0, 2))
     return Sample((x,), kwargs)
+
+
+# --- Part 2: normalisation, dropout, adaptive pooling ---------------------------------------------
+
+@st.composite
+def batch_norm_samples(draw):
+    """(N, C, ...) with 0-3 spatial axes, training or evaluation, optional affine parameters and
+    running statistics (always given in evaluation)."""
+    nd = draw(st.integers(0, 3))
+    spatial = tuple(draw(st.integers(1, 4)) for _ in range(nd))
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    training = draw(st.booleans())
+    if training and n * int(np.prod(spatial, dtype=int)) < 2:
+        n += 1                 # torch wants more than one value per channel in training
+    dtype = draw(FLOATS)
+    x = _array(draw, (n, c) + spatial, dtype, 3.0) + dtype(1)
+    running = draw(st.booleans()) or not training
+    rm = _array(draw, (c,), dtype) if running else None
+    rv = np.abs(_array(draw, (c,), dtype)) + dtype(0.5) if running else None
+    affine = draw(st.sampled_from(["none", "weight", "bias", "both"]))
+    w = _array(draw, (c,), dtype) if affine in ("weight", "both") else None
+    b = _array(draw, (c,), dtype) if affine in ("bias", "both") else None
+    kwargs = dict(training=training, momentum=draw(st.sampled_from([0.1, 0.5, 1.0])),
+                  eps=draw(st.sampled_from([1e-5, 1e-3, 0.5])))
+    return Sample((x, rm, rv, w, b), kwargs, 10.0)
+
+
+@st.composite
+def local_response_norm_samples(draw):
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 7))) + tuple(
+        draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 3))))
+    kwargs = dict(alpha=draw(st.sampled_from([1e-4, 0.1, 1.0])),
+                  beta=draw(st.sampled_from([0.75, 0.5, 1.3])),
+                  k=draw(st.sampled_from([1.0, 2.0])))
+    return Sample((_array(draw, shape, draw(FLOATS)), draw(st.integers(1, 6))), kwargs)
+
+
+@st.composite
+def adaptive_avg_pool2d_samples(draw):
+    h, w = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    batch = (draw(st.integers(1, 2)),) if draw(st.booleans()) else ()
+    kind = draw(st.sampled_from(["int", "pair", "none", "global"]))
+    if kind == "int":
+        size = draw(st.integers(1, 6))
+    elif kind == "pair":
+        size = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    elif kind == "none":
+        size = draw(st.sampled_from([(None, draw(st.integers(1, 6))),
+                                     (draw(st.integers(1, 6)), None)]))
+    else:
+        size = 1
+    x = _array(draw, batch + (draw(st.integers(1, 3)), h, w), draw(FLOATS))
+    return Sample((x, size), {})
+
+
+@st.composite
+def dropout_samples(draw):
+    """Calls whose result does not depend on the random mask, so that torch's dropout (which
+    draws from its own generator) is an oracle: evaluation (any p), or training with p in
+    {0, 1}. A seeded generator goes with every training call (the backward draws from it)."""
+    x = _array(draw, draw(array_shapes()), draw(FLOATS), 3.0)
+    training = draw(st.booleans())
+    p = draw(st.sampled_from([0.0, 1.0])) if training else draw(st.sampled_from(
+        [0.0, 0.3, 0.5, 1.0]))
+    kwargs = dict(p=p, training=training)
+    if training or draw(st.booleans()):
+        kwargs["generator"] = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return Sample((x,), kwargs)

@@ -46,6 +46,7 @@ How to add an op
 
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable
@@ -57,9 +58,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from cnnlib import numpy_ops, shapes, torch_ops
-from strategies import (Sample, any_conv_call, any_pad_call, any_pool_call, conv_samples,
-                        conv_transpose_samples, cross_entropy_samples, elementwise_samples,
-                        linear_samples, pad_samples, pool_samples, softmax_samples)
+from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_pad_call,
+                        any_pool_call, batch_norm_samples, conv_samples, conv_transpose_samples,
+                        cross_entropy_samples, dropout_samples, elementwise_samples,
+                        linear_samples, local_response_norm_samples, pad_samples, pool_samples,
+                        softmax_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -416,6 +419,73 @@ OPS = [
              fd_examples=(12, 13, 0)[nd - 1], wild=any_pool_call("avg", nd),
              wild_examples=PER_DIM // 2, bad=AVG_POOL_BAD.get(nd, ()))
       for nd in (1, 2, 3)],
+
+    # numpy_ops.adaptive_pool
+    OpInfo("adaptive_avg_pool2d", oracle=F.adaptive_avg_pool2d,
+           samples=adaptive_avg_pool2d_samples(), grads=(0,), fd_examples=25, deviations=(
+               Deviation("output_size 1 on an input that is not 3-D or 4-D: torch's shortcut "
+                         "for global pooling (a mean over the last two axes) takes any input "
+                         "of 2 or more axes, its kernel for every other size only (C, H, W) "
+                         "and (N, C, H, W); cnnlib takes those two for every size",
+                         lambda args, kw: isinstance(args[0], np.ndarray)
+                         and args[0].ndim not in (3, 4)),
+               Deviation("an empty channel or spatial axis: torch's forward returns an empty "
+                         "result (or NaN, from its global-pooling shortcut) where its backward "
+                         "rejects the same input; cnnlib rejects it, as its other poolings do",
+                         _empty_non_batch(2)),
+           ), bad=(
+               Bad((_arr(4, 4), 2), {}, ValueError, "3-D or 4-D"),
+               Bad((X4, 0), {}, ValueError, "output_size must be positive", torch_rejects=False),
+               Bad((X4, (1, 2, 3)), {}, TypeError, "output_size must be an int or a pair"),
+               Bad((X4, 2.0), {}, TypeError, "output_size"),
+               Bad((X4, None), {}, TypeError, "output_size must be an int or a pair"),
+               Bad((_arr(1, 0, 5, 5), 2), {}, ValueError, "only the batch axis may be empty",
+                   torch_rejects=False),
+               Bad((_arr(1, 3, 3, 3), X4, 2), {}, ValueError, "grad_output has shape",
+                   backward=True),
+           )),
+
+    # numpy_ops.norm
+    OpInfo("batch_norm", oracle=F.batch_norm, samples=batch_norm_samples(), grads=(0, 3, 4),
+           fd_examples=25, bad=(
+               Bad((X4[0, 0, 0], None, None), {"training": True}, ValueError,
+                   "at least 2 dimensions"),
+               Bad((X4, None, None), {}, ValueError, "running_mean is required in evaluation"),
+               Bad((X4, _arr(4), _arr(3)), {}, ValueError,
+                   "running_mean has 4 elements, input has 3 channels"),
+               Bad((X4, _arr(3), _arr(3), _arr(3, dtype=np.float64)), {}, TypeError,
+                   "weight has dtype float64", torch_rejects=False),
+               Bad((X4[:, :, :1, :1], None, None), {"training": True}, ValueError,
+                   "more than 1 value per channel"),
+               Bad((X4, _arr(3), _arr(3)), {"training": 1}, TypeError,
+                   "training must be a bool", torch_rejects=False),
+               Bad((X4, _arr(3), _arr(3)), {"eps": -1.0}, ValueError, "eps must lie in",
+                   torch_rejects=False),
+               Bad((X4[0], X4, _arr(3), _arr(3)), {}, ValueError, "grad_output has shape",
+                   backward=True),
+           )),
+    OpInfo("local_response_norm", oracle=F.local_response_norm,
+           samples=local_response_norm_samples(), grads=(0,), fd_examples=25, bad=(
+               Bad((X4[0, 0], 3), {}, ValueError, "at least 3 dimensions"),
+               Bad((X4, 0), {}, ValueError, "size must be positive"),
+               Bad((X4, 2.5), {}, TypeError, "size must be an int"),
+               Bad((X4[0], X4, 3), {}, ValueError, "grad_output has shape", backward=True),
+           )),
+
+    # numpy_ops.regularisation: torch draws its mask from its own generator, so the samples
+    # are the calls whose result does not depend on the mask (tests/ops/
+    # test_norm_dropout_adaptive.py checks the masks themselves)
+    OpInfo("dropout", oracle=lambda input, p=0.5, training=True, inplace=False, generator=None:
+           F.dropout(input, p, training, inplace), samples=dropout_samples(), grads=(0,),
+           fd_examples=25, bad=(
+               Bad((X4, 1.5), {}, ValueError, "p must lie in [0.0, 1.0]"),
+               Bad((X4, 0.5), {"training": "yes"}, TypeError, "training must be a bool",
+                   torch_rejects=False),
+               Bad((X4, 0.5), {"generator": 7}, TypeError, "generator must be a",
+                   torch_rejects=False),
+               Bad((X4, X4, 0.5), {}, ValueError, "pass the generator", backward=True),
+               Bad((X4[0], X4, 0.5), {}, ValueError, "grad_output has shape", backward=True),
+           )),
 ]
 
 BY_NAME = {op.name: op for op in OPS}
@@ -428,7 +498,8 @@ def torch_dtype(numpy_dtype):
 
 
 def to_torch(value):
-    """A NumPy array becomes a tensor (a copy), a NumPy dtype a torch dtype; the rest stays."""
+    """A NumPy array becomes a tensor (a copy), a NumPy dtype a torch dtype, a NumPy generator
+    a torch generator seeded from it; the rest stays."""
     if isinstance(value, np.ndarray):
         return torch.from_numpy(np.array(value, copy=True, order="C"))
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
@@ -437,6 +508,10 @@ def to_torch(value):
         return tuple(to_torch(v) for v in value)
     if isinstance(value, dict):
         return {k: to_torch(v) for k, v in value.items()}
+    if isinstance(value, np.random.Generator):
+        # a torch generator seeded from a copy of it (the NumPy one keeps its state)
+        seed = int(copy.deepcopy(value).integers(2**62))
+        return torch.Generator().manual_seed(seed)
     return value
 
 
