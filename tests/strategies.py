@@ -353,3 +353,81 @@ def dropout_samples(draw):
     if training or draw(st.booleans()):
         kwargs["generator"] = np.random.default_rng(draw(st.integers(0, 2**16)))
     return Sample((x,), kwargs)
+
+
+# --- Part 4: distances and losses of embeddings ---------------------------------------------------
+
+def _distinct(draw, shapes, dtype, scale=1.0):
+    """Arrays of the given shapes from one generator, so no two are equal (equal embeddings sit
+    on the kinks of distances, where finite differences do not apply)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return tuple(np.asarray(rng.standard_normal(s) * scale, dtype=dtype) for s in shapes)
+
+
+def _pair_shapes(draw, broadcast=True):
+    """Two embedding shapes: (N, D), (D,), or broadcast against (1, D) / (D,)."""
+    n, d = draw(st.integers(1, 6)), draw(st.integers(1, 7))
+    kind = draw(st.sampled_from(["same", "vector"] + (["row", "flat"] if broadcast else [])))
+    return ({"same": (n, d), "vector": (d,), "row": (n, d), "flat": (n, d)}[kind],
+            {"same": (n, d), "vector": (d,), "row": (1, d), "flat": (d,)}[kind])
+
+
+@st.composite
+def pairwise_distance_samples(draw):
+    s1, s2 = _pair_shapes(draw)
+    dtype = draw(FLOATS)
+    kwargs = dict(p=draw(st.sampled_from([1.0, 1.5, 2.0, 3.0])),
+                  eps=draw(st.sampled_from([0.0, 1e-6, 0.1])), keepdim=draw(st.booleans()))
+    return Sample(_distinct(draw, (s1, s2), dtype), kwargs, 3.0)
+
+
+@st.composite
+def cosine_similarity_samples(draw):
+    """Shapes that broadcast (up to 3-D), the similarity along any axis of the result."""
+    s1, s2 = _broadcast_partner(draw(array_shapes(1, 3, 1, 4)), draw(st.integers(0, 2**16)))
+    dtype = draw(FLOATS)
+    ndim = max(len(s1), len(s2))
+    # eps below the norms: where it clamps one, torch's gradient is not the derivative (see
+    # tests/ops/test_embedding_ops.py), and finite differences would disagree with both
+    kwargs = dict(dim=draw(st.integers(-ndim, ndim - 1)),
+                  eps=draw(st.sampled_from([1e-8, 1e-3])))
+    return Sample(_distinct(draw, (s1, s2), dtype), kwargs, 3.0)
+
+
+def _broadcast_partner(shape, seed):
+    """``shape`` and a shape that broadcasts with it: some axes 1, some leading axes gone."""
+    rng = np.random.default_rng(seed)
+    other = tuple(1 if rng.random() < 0.3 else n for n in shape)
+    other = other[int(rng.integers(0, len(other))):] or other
+    return (shape, other) if rng.random() < 0.5 else (other, shape)
+
+
+@st.composite
+def triplet_samples(draw, torch_loss):
+    """(N, D) or (D,) anchors, positives and negatives; torch's options or the course's."""
+    n, d = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    shape = draw(st.sampled_from([(n, d), (d,)]))
+    dtype = draw(FLOATS)
+    args = _distinct(draw, (shape,) * 3, dtype)
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    if torch_loss:
+        kwargs = dict(margin=draw(st.sampled_from([0.1, 0.5, 1.0, 3.0])),
+                      p=draw(st.sampled_from([1, 2, 3])), eps=draw(st.sampled_from([1e-6, 0.0])),
+                      swap=draw(st.booleans()), reduction=reduction)
+    else:
+        kwargs = dict(margin=draw(st.sampled_from([0.0, 0.2, 1.0, -0.5])),
+                      squared=draw(st.booleans()), reduction=reduction)
+    return Sample(args, kwargs, 10.0)
+
+
+@st.composite
+def contrastive_samples(draw):
+    n, d = draw(st.integers(1, 6)), draw(st.integers(1, 7))
+    shape = draw(st.sampled_from([(n, d), (d,)]))
+    dtype = draw(FLOATS)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    target = rng.integers(0, 2, shape[:-1]).astype(draw(st.sampled_from([np.int64, dtype])))
+    kwargs = dict(margin=draw(st.sampled_from([0.0, 0.5, 1.0, 4.0])),
+                  eps=draw(st.sampled_from([1e-6, 0.0])),
+                  reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+    return Sample(_distinct(draw, (shape, shape), dtype) + (target,), kwargs, 10.0)

@@ -59,10 +59,11 @@ from hypothesis import strategies as st
 
 from cnnlib import numpy_ops, shapes, torch_ops
 from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_pad_call,
-                        any_pool_call, batch_norm_samples, conv_samples, conv_transpose_samples,
-                        cross_entropy_samples, dropout_samples, elementwise_samples,
-                        linear_samples, local_response_norm_samples, pad_samples, pool_samples,
-                        softmax_samples)
+                        any_pool_call, batch_norm_samples, contrastive_samples, conv_samples,
+                        conv_transpose_samples, cosine_similarity_samples, cross_entropy_samples,
+                        dropout_samples, elementwise_samples, linear_samples,
+                        local_response_norm_samples, pad_samples, pairwise_distance_samples,
+                        pool_samples, softmax_samples, triplet_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -327,6 +328,63 @@ AVG_POOL_BAD = {
 }
 
 
+# --- oracles in plain torch, for the ops torch.nn.functional does not have -----------------------
+
+def _reduce(losses, reduction):
+    return {"none": lambda: losses, "sum": losses.sum, "mean": losses.mean}[reduction]()
+
+
+def triplet_loss_oracle(anchor, positive, negative, margin=0.2, squared=True, reduction="mean"):
+    """The course's triplet loss: squared Euclidean distances (or the distances), hinged
+    (only triplets with a positive loss pass a gradient)."""
+    if squared:
+        dp, dn = ((anchor - positive) ** 2).sum(-1), ((anchor - negative) ** 2).sum(-1)
+    else:
+        dp = torch.linalg.vector_norm(anchor - positive, dim=-1)
+        dn = torch.linalg.vector_norm(anchor - negative, dim=-1)
+    return _reduce(F.relu(dp - dn + margin), reduction)   # no gradient at the kink
+
+
+def contrastive_loss_oracle(x1, x2, target, margin=1.0, eps=1e-6, reduction="mean"):
+    """Hadsell et al.'s loss, 1 meaning "same": y d^2 / 2 + (1 - y) max(m - d, 0)^2 / 2."""
+    d = F.pairwise_distance(x1, x2, 2.0, eps)
+    y = target.to(d.dtype)
+    return _reduce(0.5 * y * d ** 2 + 0.5 * (1 - y) * torch.clamp_min(margin - d, 0) ** 2,
+                   reduction)
+
+
+def _scalars(args, kw):
+    """Both arguments are 0-D."""
+    return all(isinstance(a, np.ndarray) and a.ndim == 0 for a in args[:2])
+
+
+def _different_shapes(n):
+    """The first ``n`` arguments (the embeddings) differ in shape."""
+    return lambda args, kw: len({np.shape(a) for a in args[:n]}) > 1
+
+
+TWO_SCALARS = Deviation("two 0-D arguments: torch treats them as vectors of one element; an "
+                        "embedding has an axis of features", _scalars)
+
+
+def _non_finite(args, kw):
+    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all()
+               for a in args)
+
+
+NON_FINITE_TRIPLET_BACKWARD = KnownBug(
+    "NaN or infinity in an embedding: the NumPy backward masks inactive triplets and zero "
+    "distances with np.where, so a NaN stays out of gradients that torch's chain rule "
+    "(0 * NaN) fills with NaN, and np.sign(NaN) is NaN where torch's sign is 0", "numpy",
+    _non_finite, backward_only=True)
+
+
+def _rank_not(*ranks):
+    """Some array argument has a rank outside ``ranks``."""
+    return lambda args, kw: any(isinstance(a, np.ndarray) and a.ndim not in ranks
+                                for a in args)
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 OPS = [
@@ -485,6 +543,87 @@ OPS = [
                    torch_rejects=False),
                Bad((X4, X4, 0.5), {}, ValueError, "pass the generator", backward=True),
                Bad((X4[0], X4, 0.5), {}, ValueError, "grad_output has shape", backward=True),
+           )),
+    # numpy_ops.embedding
+    OpInfo("pairwise_distance", oracle=F.pairwise_distance, samples=pairwise_distance_samples(),
+           grads=(0, 1), fd_examples=25, deviations=(TWO_SCALARS,), bad=(
+               Bad((_arr(4, 3), _arr(4, 5)), {}, ValueError, "cannot be broadcast"),
+               Bad((_arr(4, 3), _arr(4, 3)), {"p": -1.0}, ValueError, "p must lie in",
+                   torch_rejects=False),
+               Bad((_arr(4, 3), _arr(4, 3, dtype=np.float64)), {}, TypeError,
+                   "x2 has dtype float64", torch_rejects=False),
+               Bad((_arr(4, 3), _arr(4, 3)), {"keepdim": 1}, TypeError, "keepdim must be a bool",
+                   torch_rejects=False),
+               Bad((_arr(3), _arr(4, 3), _arr(4, 3)), {}, ValueError, "grad_output has shape",
+                   backward=True),
+           )),
+    OpInfo("cosine_similarity", oracle=F.cosine_similarity, samples=cosine_similarity_samples(),
+           grads=(0, 1), fd_examples=25, deviations=(TWO_SCALARS,), bad=(
+               Bad((_arr(4, 3), _arr(4, 3)), {"dim": 2}, ValueError, "dim"),
+               Bad((_arr(4, 3), _arr(4, 3)), {"dim": 1.0}, TypeError, "dim must be an int"),
+               Bad((_arr(4, 3), _arr(4, 3)), {"eps": -1.0}, ValueError, "eps must lie in",
+                   torch_rejects=False),
+               Bad((_arr(3), _arr(4, 3), _arr(4, 3)), {}, ValueError, "grad_output has shape",
+                   backward=True),
+           )),
+    OpInfo("triplet_loss", oracle=triplet_loss_oracle, samples=triplet_samples(False),
+           grads=(0, 1, 2), fd_examples=25, known_bugs=(NON_FINITE_TRIPLET_BACKWARD,),
+           deviations=(
+               Deviation("embeddings that are not (N, D) or (D,): the course's loss is over a "
+                         "batch of embedding vectors", _rank_not(1, 2)),
+               Deviation("anchor, positive and negative of different shapes: torch broadcasts "
+                         "them (one positive against a batch of anchors, say); the course's "
+                         "triplets come one of each per row, and a mismatch is a bug in the "
+                         "batch", _different_shapes(3)),),
+           bad=(
+               Bad((_arr(4, 3), _arr(4, 3), _arr(3, 3)), {}, ValueError, "same shape",
+                   torch_rejects=False),
+               Bad((_arr(4, 3),) * 3, {"reduction": "avg"}, ValueError,
+                   "reduction must be one of"),
+               Bad((_arr(4, 3),) * 3, {"squared": 1}, TypeError, "squared must be a bool",
+                   torch_rejects=False),
+               Bad((_arr(2, 4, 3),) * 3, {}, ValueError, "anchor expects a 1-D or 2-D",
+                   torch_rejects=False),
+               Bad((_arr(4), _arr(4, 3), _arr(4, 3), _arr(4, 3)), {"reduction": "mean"},
+                   ValueError, "grad_output has shape", backward=True),
+           )),
+    OpInfo("triplet_margin_loss", oracle=F.triplet_margin_loss, samples=triplet_samples(True),
+           grads=(0, 1, 2), fd_examples=25, known_bugs=(NON_FINITE_TRIPLET_BACKWARD,),
+           deviations=(
+               Deviation("embeddings of more than 2 axes: torch takes any rank; the course's "
+                         "loss is over (N, D) or (D,)", _rank_not(1, 2)),
+               Deviation("anchor, positive and negative of different shapes: torch broadcasts "
+                         "them (one positive against a batch of anchors, say); the course's "
+                         "triplets come one of each per row, and a mismatch is a bug in the "
+                         "batch", _different_shapes(3)),), bad=(
+               Bad((_arr(2, 4, 3),) * 3, {}, ValueError, "anchor expects a 1-D or 2-D",
+                   torch_rejects=False),
+               Bad((_arr(4, 3),) * 3, {"margin": 0.0}, ValueError, "margin must lie in"),
+               Bad((_arr(4, 3),) * 3, {"reduction": "avg"}, ValueError,
+                   "reduction must be one of"),
+               Bad((_arr(4, 3),) * 3, {"swap": None}, TypeError, "swap must be a bool",
+                   torch_rejects=False),
+           )),
+    OpInfo("contrastive_loss", oracle=contrastive_loss_oracle, samples=contrastive_samples(),
+           grads=(0, 1), fd_examples=25, deviations=(
+               Deviation("embeddings that are not (N, D) or (D,): the loss is over a batch of "
+                         "pairs of embedding vectors", _rank_not(1, 2)),
+               Deviation("x1 and x2 of different shapes (or a target that does not match "
+                         "them): torch's arithmetic would broadcast them; each pair is one row "
+                         "of x1 and the same row of x2, with one label",
+                         lambda args, kw: np.shape(args[0]) != np.shape(args[1])
+                         or np.shape(args[2]) != np.shape(args[0])[:-1])),
+           bad=(
+               Bad((_arr(4, 3), _arr(4, 3), np.zeros(3, np.int64)), {}, ValueError,
+                   "target has shape"),
+               Bad((_arr(4, 3), _arr(4, 3), np.full(4, 2)), {}, ValueError, "only 0",
+                   torch_rejects=False),
+               Bad((_arr(4, 3), _arr(4, 3), [0, 1, 0, 1]), {}, TypeError, "target must be",
+                   torch_rejects=False),
+               Bad((_arr(4, 3), _arr(4, 3), np.zeros(4)), {"margin": -1.0}, ValueError,
+                   "margin must lie in", torch_rejects=False),
+               Bad((_arr(4, 3), _arr(4, 3), np.zeros(4)), {"reduction": "avg"}, ValueError,
+                   "reduction must be one of"),
            )),
 ]
 
