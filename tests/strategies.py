@@ -431,3 +431,15 @@ def contrastive_samples(draw):
                   eps=draw(st.sampled_from([1e-6, 0.0])),
                   reduction=draw(st.sampled_from(["mean", "sum", "none"])))
     return Sample(_distinct(draw, (shape, shape), dtype) + (target,), kwargs, 10.0)
+
+
+# --- Part 5: style transfer ------------------------------------------------------------------------
+
+@st.composite
+def volume_samples(draw, count, scale_by_size=False, reduction=True):
+    """``count`` activation volumes of one shape, (C, H, W) or (N, C, H, W), and a reduction."""
+    batch = (draw(st.integers(1, 3)),) if draw(st.booleans()) else ()
+    shape = batch + tuple(draw(st.integers(1, 5)) for _ in range(3))
+    arrays = _distinct(draw, (shape,) * count, draw(FLOATS))
+    kwargs = dict(reduction=draw(st.sampled_from(["mean", "sum", "none"]))) if reduction else {}
+    return Sample(arrays, kwargs, float(np.prod(shape)) if scale_by_size else 10.0)

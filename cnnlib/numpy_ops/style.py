@@ -145,17 +145,18 @@ def gram_matrix(input):
 
 
 def gram_matrix_backward(grad_output, input):
-    """Gradient of :func:`gram_matrix`: ``(g + g^T) A``, reshaped like ``input``.
+    """Gradient of :func:`gram_matrix`: ``g A + g^T A`` (that is, ``(g + g^T) A``), reshaped
+    like ``input``.
 
     Each activation ``a[k, p]`` appears in row k and in column k of ``G``, hence both ``g``
-    and its transpose.
+    and its transpose. The two products are summed after the multiplication, as autograd
+    sums them, so that an infinite activation gives torch's NaN where they cancel.
     """
     _volume("gram_matrix_backward", "input", input, "numpy")
     out_shape = input.shape[:-2] + (input.shape[-3],)
     V.check_grad_output("gram_matrix_backward", grad_output, out_shape, input, "numpy")
     a = input.reshape(input.shape[:-2] + (-1,))
-    g = grad_output + np.swapaxes(grad_output, -1, -2)
-    return (g @ a).reshape(input.shape)
+    return (grad_output @ a + np.swapaxes(grad_output, -1, -2) @ a).reshape(input.shape)
 
 
 # --------------------------------------------------------------------------------------------

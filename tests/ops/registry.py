@@ -63,7 +63,7 @@ from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_
                         conv_transpose_samples, cosine_similarity_samples, cross_entropy_samples,
                         dropout_samples, elementwise_samples, linear_samples,
                         local_response_norm_samples, pad_samples, pairwise_distance_samples,
-                        pool_samples, softmax_samples, triplet_samples)
+                        pool_samples, softmax_samples, triplet_samples, volume_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -353,6 +353,63 @@ def contrastive_loss_oracle(x1, x2, target, margin=1.0, eps=1e-6, reduction="mea
                    reduction)
 
 
+def _volumes(*arrays):
+    """The course's style-transfer formulas take (C, H, W) or (N, C, H, W) activations."""
+    for a in arrays:
+        if a.ndim not in (3, 4):
+            raise ValueError(f"a {a.ndim}-D activation volume")
+    if len({tuple(a.shape) for a in arrays}) > 1:
+        raise ValueError("activation volumes of different shapes")
+    return arrays[0].ndim == 4
+
+
+def _reduce_batch(per, reduction, batched):
+    """One cost per image, reduced over the batch; an unbatched volume gives its own cost."""
+    return _reduce(per, reduction) if batched else per[0]
+
+
+def gram_matrix_oracle(input):
+    _volumes(input)
+    return torch.einsum("...khw,...lhw->...kl", input, input)
+
+
+def content_cost_oracle(input, target, reduction="mean"):
+    """J_content = sum (a_C - a_G)^2 / (4 n_H n_W n_C), per image."""
+    batched = _volumes(input, target)
+    a, c = (input, target) if batched else (input[None], target[None])
+    n_c, n_h, n_w = a.shape[1:]
+    per = ((c - a) ** 2).sum(dim=(1, 2, 3)) / (4 * n_h * n_w * n_c)
+    return _reduce_batch(per, reduction, batched)
+
+
+def style_layer_cost_oracle(input, target, reduction="mean"):
+    """J_style^[l] = sum (G_S - G_G)^2 / (2 n_H n_W n_C)^2, per image."""
+    batched = _volumes(input, target)
+    a, s = (input, target) if batched else (input[None], target[None])
+    n_c, n_h, n_w = a.shape[1:]
+    per = ((gram_matrix_oracle(s) - gram_matrix_oracle(a)) ** 2).sum(dim=(1, 2)) / \
+        (2 * n_h * n_w * n_c) ** 2
+    return _reduce_batch(per, reduction, batched)
+
+
+def total_variation_oracle(input, reduction="mean"):
+    """The summed squared differences between vertical and horizontal neighbours, per image."""
+    batched = _volumes(input)
+    x = input if batched else input[None]
+    per = ((x[:, :, 1:] - x[:, :, :-1]) ** 2).sum(dim=(1, 2, 3)) + \
+        ((x[..., 1:] - x[..., :-1]) ** 2).sum(dim=(1, 2, 3))
+    return _reduce_batch(per, reduction, batched)
+
+
+def _any_empty(args, kw):
+    return any(isinstance(a, np.ndarray) and 0 in a.shape for a in args)
+
+
+EMPTY_VOLUME = Deviation("an empty axis: an activation volume has at least one image, channel "
+                         "and pixel, and the formulas would answer 0 or NaN for nothing",
+                         _any_empty)
+
+
 def _scalars(args, kw):
     """Both arguments are 0-D."""
     return all(isinstance(a, np.ndarray) and a.ndim == 0 for a in args[:2])
@@ -624,6 +681,40 @@ OPS = [
                    "margin must lie in", torch_rejects=False),
                Bad((_arr(4, 3), _arr(4, 3), np.zeros(4)), {"reduction": "avg"}, ValueError,
                    "reduction must be one of"),
+           )),
+    # numpy_ops.style: the course's formulas, in plain torch (torch has no such ops)
+    OpInfo("gram_matrix", oracle=gram_matrix_oracle,
+           samples=volume_samples(1, scale_by_size=True, reduction=False), grads=(0,),
+           fd_examples=25, deviations=(EMPTY_VOLUME,), bad=(
+               Bad((X4[0, 0],), {}, ValueError, "input expects a 3-D or 4-D"),
+               Bad((X4.tolist(),), {}, TypeError, "input must be"),
+               Bad((X4.astype(np.int64),), {}, TypeError, "dtype", torch_rejects=False),
+               Bad((_arr(2, 0, 4, 4),), {}, ValueError, "empty axis", torch_rejects=False),
+               Bad((_arr(1, 4, 4), X4), {}, ValueError,
+                   "grad_output has shape (1, 4, 4), the forward output has shape (1, 3, 3)",
+                   backward=True),
+           )),
+    OpInfo("content_cost", oracle=content_cost_oracle, samples=volume_samples(2),
+           grads=(0, 1), fd_examples=25, deviations=(EMPTY_VOLUME,), bad=(
+               Bad((X4, X4[:, :, :3]), {}, ValueError,
+                   "input has shape (1, 3, 5, 5) but target has shape (1, 3, 3, 5)"),
+               Bad((X4, X4[:, :2]), {}, ValueError, "same shape"),
+               Bad((X4, X4.astype(np.float64)), {}, TypeError, "target has dtype float64",
+                   torch_rejects=False),
+               Bad((X4, X4), {"reduction": "max"}, ValueError, "reduction must be one of"),
+               Bad((_arr(2), X4, X4), {}, ValueError, "grad_output has shape", backward=True),
+           )),
+    OpInfo("style_layer_cost", oracle=style_layer_cost_oracle, samples=volume_samples(2),
+           grads=(0, 1), fd_examples=25, deviations=(EMPTY_VOLUME,), bad=(
+               Bad((X4, X4[0]), {}, ValueError, "but target has shape (3, 5, 5)"),
+               Bad((_arr(3), X4, X4), {"reduction": "none"}, ValueError,
+                   "grad_output has shape", backward=True),
+           )),
+    OpInfo("total_variation", oracle=total_variation_oracle,
+           samples=volume_samples(1, scale_by_size=True), grads=(0,), fd_examples=25,
+           deviations=(EMPTY_VOLUME,), bad=(
+               Bad((X4[0, 0, 0],), {}, ValueError, "input expects a 3-D or 4-D"),
+               Bad((X4,), {"reduction": None}, ValueError, "reduction"),
            )),
 ]
 
