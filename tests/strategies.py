@@ -443,3 +443,56 @@ def volume_samples(draw, count, scale_by_size=False, reduction=True):
     arrays = _distinct(draw, (shape,) * count, draw(FLOATS))
     kwargs = dict(reduction=draw(st.sampled_from(["mean", "sum", "none"]))) if reduction else {}
     return Sample(arrays, kwargs, float(np.prod(shape)) if scale_by_size else 10.0)
+
+
+# --- Part 3: boxes ---------------------------------------------------------------------------------
+
+BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+
+def _crowded_xyxy(rng, n, size=50.0):
+    """``n`` valid 'xyxy' boxes around a few centres (many overlaps), some of them empty."""
+    centres = rng.uniform(0, size, (max(1, n // 3), 2))
+    c = centres[rng.integers(len(centres), size=n)] + rng.normal(0, 3, (n, 2))
+    wh = rng.uniform(0, 20, (n, 2)) * (rng.random((n, 1)) > 0.1)
+    return np.concatenate([c - wh / 2, c + wh / 2], 1)
+
+
+def _in_format(xyxy, fmt):
+    """'xyxy' boxes written in ``fmt`` (the formulas, not the op under test)."""
+    x1, y1, x2, y2 = xyxy.T
+    if fmt == "xywh":
+        return np.stack([x1, y1, x2 - x1, y2 - y1], 1)
+    if fmt == "cxcywh":
+        return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], 1)
+    return xyxy
+
+
+@st.composite
+def box_samples(draw, kind):
+    """Boxes for ``kind``: 'convert', 'area', 'iou', 'iou_pairwise', 'clip', 'nms', 'batched'."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    dtype = draw(FLOATS)
+    n = draw(st.integers(0, 8))
+    fmt = draw(st.sampled_from(BOX_FORMATS))
+    boxes = _crowded_xyxy(rng, n)
+    if kind == "convert":
+        out = draw(st.sampled_from(BOX_FORMATS))
+        return Sample((_in_format(boxes, fmt).astype(dtype), fmt, out), {}, 50.0)
+    if kind == "area":
+        return Sample((_in_format(boxes, fmt).astype(dtype),), dict(fmt=fmt), 50.0)
+    if kind in ("iou", "iou_pairwise"):
+        m = n if kind == "iou_pairwise" else draw(st.integers(0, 8))
+        other = _crowded_xyxy(rng, m)
+        return Sample((_in_format(boxes, fmt).astype(dtype), _in_format(other, fmt).astype(dtype)),
+                      dict(fmt=fmt), 1.0)
+    if kind == "clip":
+        size = (draw(st.sampled_from([0, 10, 30.5, 60])), draw(st.sampled_from([0, 10, 45, 60])))
+        return Sample((boxes.astype(dtype), size), {}, 50.0)
+    levels = draw(st.sampled_from([3, 1000]))                  # 3 levels: many tied scores
+    scores = (rng.integers(0, levels, n) / levels).astype(dtype)
+    threshold = draw(st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.7, 1.0]))
+    if kind == "nms":
+        return Sample((boxes.astype(dtype), scores, threshold), {})
+    idxs = rng.integers(0, draw(st.integers(1, 3)), n) * 7 - 3       # any integers
+    return Sample((boxes.astype(dtype), scores, idxs.astype(np.int64), threshold), {})

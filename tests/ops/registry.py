@@ -63,7 +63,8 @@ from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_
                         conv_transpose_samples, cosine_similarity_samples, cross_entropy_samples,
                         dropout_samples, elementwise_samples, linear_samples,
                         local_response_norm_samples, pad_samples, pairwise_distance_samples,
-                        pool_samples, softmax_samples, triplet_samples, volume_samples)
+                        pool_samples, softmax_samples, triplet_samples, volume_samples,
+                        box_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -410,6 +411,113 @@ EMPTY_VOLUME = Deviation("an empty axis: an activation volume has at least one i
                          _any_empty)
 
 
+# Boxes: brute-force references (there is no torchvision here). They take what the ops' docs
+# promise: (N, 4) floating boxes of finite coordinates, valid in their format, one dtype.
+
+def _boxes(*sets, fmt="xyxy"):
+    for b in sets:
+        if not b.is_floating_point():
+            raise TypeError("boxes must be floating")
+        if b.ndim != 2 or b.shape[1] != 4:
+            raise ValueError(f"boxes of shape {tuple(b.shape)}, not (N, 4)")
+        if not torch.isfinite(b).all():
+            raise ValueError("non-finite box coordinates")
+        low = b[:, :2] if fmt == "xyxy" else torch.zeros_like(b[:, :2])
+        high = b[:, 2:]
+        if (high < low).any():
+            raise ValueError("a box with x2 < x1, y2 < y1 or a negative size")
+    if len({b.dtype for b in sets}) > 1:
+        raise TypeError("boxes of different dtypes")
+
+
+def _xyxy(b, fmt):
+    if fmt == "xyxy":
+        return b
+    x, y, w, h = b.unbind(1)
+    if fmt == "xywh":
+        return torch.stack([x, y, x + w, y + h], 1)
+    return {"cxcywh": lambda: torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], 1)}[fmt]()
+
+
+def box_convert_oracle(boxes, in_fmt, out_fmt):
+    for f in (in_fmt, out_fmt):
+        if f not in ("xyxy", "xywh", "cxcywh"):
+            raise ValueError(f"unknown format {f!r}")
+    _boxes(boxes, fmt=in_fmt)
+    x1, y1, x2, y2 = _xyxy(boxes, in_fmt).unbind(1)
+    return {"xyxy": lambda: torch.stack([x1, y1, x2, y2], 1),
+            "xywh": lambda: torch.stack([x1, y1, x2 - x1, y2 - y1], 1),
+            "cxcywh": lambda: torch.stack([x1 + (x2 - x1) / 2, y1 + (y2 - y1) / 2, x2 - x1,
+                                           y2 - y1], 1)}[out_fmt]()
+
+
+def box_area_oracle(boxes, fmt="xyxy"):
+    b = _xyxy(box_convert_oracle(boxes, fmt, fmt), fmt)
+    return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+
+def _iou_one(a, b):
+    """IoU of two 'xyxy' boxes, one at a time: overlap clamped at 0, 0 for an empty union."""
+    iw = torch.clamp_min(torch.minimum(a[2], b[2]) - torch.maximum(a[0], b[0]), 0)
+    ih = torch.clamp_min(torch.minimum(a[3], b[3]) - torch.maximum(a[1], b[1]), 0)
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else torch.zeros((), dtype=a.dtype)
+
+
+def box_iou_oracle(boxes1, boxes2, fmt="xyxy"):
+    box_convert_oracle(boxes1, fmt, fmt), box_convert_oracle(boxes2, fmt, fmt)
+    _boxes(boxes1, boxes2, fmt=fmt)
+    a, b = _xyxy(boxes1, fmt), _xyxy(boxes2, fmt)
+    out = torch.zeros(len(a), len(b), dtype=a.dtype)
+    for i in range(len(a)):
+        for j in range(len(b)):
+            out[i, j] = _iou_one(a[i], b[j])
+    return out
+
+
+def box_iou_pairwise_oracle(boxes1, boxes2, fmt="xyxy"):
+    if len(boxes1) != len(boxes2):
+        raise ValueError("pairwise IoU of sets of different sizes")
+    return torch.diagonal(box_iou_oracle(boxes1, boxes2, fmt)).clone()
+
+
+def clip_boxes_to_image_oracle(boxes, size):
+    _boxes(boxes)
+    h, w = size
+    if min(h, w) < 0:
+        raise ValueError("a negative image size")
+    x = boxes[:, 0::2].clamp(0, w)
+    y = boxes[:, 1::2].clamp(0, h)
+    return torch.stack([x[:, 0], y[:, 0], x[:, 1], y[:, 1]], 1)
+
+
+def batched_nms_oracle(boxes, scores, idxs, iou_threshold):
+    """The greedy loop: best score first (ties in input order), each kept box removes the
+    boxes of its class that overlap it by more than the threshold."""
+    _boxes(boxes)
+    if not 0 <= iou_threshold <= 1:
+        raise ValueError("iou_threshold outside [0, 1]")
+    if scores.ndim != 1 or len(scores) != len(boxes) or idxs.ndim != 1 or \
+            len(idxs) != len(boxes) or not torch.isfinite(scores).all():
+        raise ValueError("one finite score and one class per box")
+    if idxs.is_floating_point() or not scores.is_floating_point():
+        raise TypeError("floating scores and integer classes")
+    iou = box_iou_oracle(boxes, boxes)
+    order = sorted(range(len(boxes)), key=lambda i: (-float(scores[i]), i))
+    keep, removed = [], torch.zeros(len(boxes), dtype=torch.bool)
+    for i in order:
+        if not removed[i]:
+            keep.append(i)
+            removed |= (iou[i] > iou_threshold) & (idxs == idxs[i])
+    return torch.tensor(keep, dtype=torch.int64)
+
+
+def nms_oracle(boxes, scores, iou_threshold):
+    return batched_nms_oracle(boxes, scores, torch.zeros(len(boxes), dtype=torch.int64),
+                              iou_threshold)
+
+
 def _scalars(args, kw):
     """Both arguments are 0-D."""
     return all(isinstance(a, np.ndarray) and a.ndim == 0 for a in args[:2])
@@ -716,6 +824,44 @@ OPS = [
                Bad((X4[0, 0, 0],), {}, ValueError, "input expects a 3-D or 4-D"),
                Bad((X4,), {"reduction": None}, ValueError, "reduction"),
            )),
+    # numpy_ops.boxes: no torchvision here, so the oracles are brute-force loops
+    OpInfo("box_convert", oracle=box_convert_oracle, samples=box_samples("convert"), bad=(
+        Bad((_arr(1, 4), "xyxy", "yxyx"), {}, ValueError, "out_fmt"),
+        Bad((_arr(1, 4), 3, "xyxy"), {}, TypeError, "in_fmt", torch_rejects=False),
+        Bad((np.array([[0.0, 0, -1, 2]]), "xywh", "xyxy"), {}, ValueError, "negative width"),
+    )),
+    OpInfo("box_area", oracle=box_area_oracle, samples=box_samples("area"), bad=(
+        Bad((_arr(2, 3),), {}, ValueError, "shape (N, 4)"),
+        Bad((np.array([[2.0, 0, 1, 1]]),), {}, ValueError, "x2 < x1"),
+    )),
+    OpInfo("box_iou", oracle=box_iou_oracle, samples=box_samples("iou"), bad=(
+        Bad((np.array([[2.0, 0, 1, 1]]), _arr(1, 4)), {}, ValueError, "x2 < x1"),
+        Bad((np.array([[np.nan, 0, 1, 1]]), _arr(1, 4)), {}, ValueError, "NaN"),
+        Bad((_arr(1, 4), _arr(1, 4)), {"fmt": "ltrb"}, ValueError, "fmt"),
+        Bad((_arr(1, 4), _arr(1, 4, dtype=np.float64)), {}, TypeError, "dtype"),
+    )),
+    OpInfo("box_iou_pairwise", oracle=box_iou_pairwise_oracle,
+           samples=box_samples("iou_pairwise"), bad=(
+               Bad((_arr(2, 4), _arr(3, 4)), {}, ValueError, "same number"),
+           )),
+    OpInfo("clip_boxes_to_image", oracle=clip_boxes_to_image_oracle, samples=box_samples("clip"),
+           bad=(
+               Bad((_arr(2, 4), 5), {}, TypeError, "size"),
+               Bad((_arr(2, 4), (5, -1)), {}, ValueError, "size"),
+           )),
+    OpInfo("nms", oracle=nms_oracle, samples=box_samples("nms"), bad=(
+        Bad((_arr(2, 4), _arr(3), 0.5), {}, ValueError, "scores has 3 entries"),
+        Bad((_arr(2, 4), np.array([0.1, np.nan], np.float32), 0.5), {}, ValueError, "scores"),
+        Bad((_arr(2, 4), _arr(2), 1.5), {}, ValueError, "iou_threshold"),
+        Bad((_arr(2, 4), _arr(2), -0.1), {}, ValueError, "iou_threshold"),
+        Bad((_arr(2, 4), _arr(2), "0.5"), {}, TypeError, "iou_threshold"),
+        Bad((_arr(2, 3), _arr(2), 0.5), {}, ValueError, "shape (N, 4)"),
+        Bad((_arr(2, 4, dtype=np.int64), _arr(2), 0.5), {}, TypeError, "boxes"),
+    )),
+    OpInfo("batched_nms", oracle=batched_nms_oracle, samples=box_samples("batched"), bad=(
+        Bad((_arr(2, 4), _arr(2), _arr(2), 0.5), {}, TypeError, "idxs"),
+        Bad((_arr(2, 4), _arr(2), np.zeros(3, np.int64), 0.5), {}, ValueError, "idxs"),
+    )),
 ]
 
 BY_NAME = {op.name: op for op in OPS}

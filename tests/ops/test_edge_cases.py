@@ -137,8 +137,8 @@ def test_other_dtypes(op, dtype):
                 op.torch(*targs, **kwargs)
             return
         assert_same(op.torch(*targs, **kwargs), expected, 4 * sample.scale * max(
-            1.0, *(float(t.abs().max()) for t in targs if isinstance(t, torch.Tensor)
-                   and t.numel() and t.is_floating_point())))
+            [1.0, *(float(t.abs().max()) for t in targs if isinstance(t, torch.Tensor)
+                    and t.numel() and t.is_floating_point())]))
 
     check()
 
