@@ -496,3 +496,27 @@ def box_samples(draw, kind):
         return Sample((boxes.astype(dtype), scores, threshold), {})
     idxs = rng.integers(0, draw(st.integers(1, 3)), n) * 7 - 3       # any integers
     return Sample((boxes.astype(dtype), scores, idxs.astype(np.int64), threshold), {})
+
+
+@st.composite
+def roi_samples(draw, align):
+    """Feature maps (N, C, H, W) and (K, 5) regions in image coordinates, some reaching outside
+    the map, some tiny; RoI align's sampling_ratio and aligned, or RoI pooling's scale alone."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(2, 8)), draw(st.integers(2, 8))
+    scale = draw(st.sampled_from([1.0, 0.5, 0.25, 0.7]))
+    k = draw(st.integers(0, 3))
+    img_h, img_w = h / scale, w / scale
+    p = rng.uniform(-0.2, 1.1, (k, 2)) * [img_w, img_h]
+    q = p + rng.uniform(0, 1, (k, 2)) * [img_w, img_h] * rng.choice([0.05, 0.5, 1.0], (k, 1))
+    dtype = draw(FLOATS)
+    rois = np.concatenate([rng.integers(0, n, (k, 1)), p, q], 1).astype(dtype)
+    size = draw(st.sampled_from([draw(st.integers(1, 3)), (draw(st.integers(1, 3)),
+                                                           draw(st.integers(1, 3)))]))
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    kwargs = dict(spatial_scale=scale)
+    if align:
+        kwargs.update(sampling_ratio=draw(st.sampled_from([-1, 0, 1, 2])),
+                      aligned=draw(st.booleans()))
+    return Sample((x, rois, size), kwargs, 3.0)

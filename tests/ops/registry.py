@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -64,7 +65,7 @@ from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_
                         dropout_samples, elementwise_samples, linear_samples,
                         local_response_norm_samples, pad_samples, pairwise_distance_samples,
                         pool_samples, softmax_samples, triplet_samples, volume_samples,
-                        box_samples)
+                        box_samples, roi_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -518,6 +519,94 @@ def nms_oracle(boxes, scores, iou_threshold):
                               iou_threshold)
 
 
+# RoI pooling and RoI align: torchvision's kernels written out sample by sample, in NumPy on the
+# tensors' values (so the result carries no autograd graph: finite differences check the NumPy
+# backward, and tests/ops/test_roi.py the twin's).
+
+def _roi_inputs(input, rois, output_size, spatial_scale):
+    if not input.is_floating_point() or input.ndim != 4 or 0 in input.shape[2:]:
+        raise ValueError("input must be a floating (N, C, H, W) map, H, W > 0")
+    if rois.dtype != input.dtype or rois.ndim != 2 or rois.shape[1] != 5:
+        raise ValueError("rois must be (K, 5) in the dtype of input")
+    r = rois.detach().numpy().astype(np.float64)
+    if not np.isfinite(r).all() or (r[:, 3] < r[:, 1]).any() or (r[:, 4] < r[:, 2]).any():
+        raise ValueError("invalid regions")
+    if ((r[:, 0] != np.round(r[:, 0])) | (r[:, 0] < 0) | (r[:, 0] >= len(input))).any():
+        raise ValueError("a batch index that names no image")
+    size = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
+    if len(size) != 2 or min(size) < 1 or not spatial_scale > 0:
+        raise ValueError("bad output_size or spatial_scale")
+    return input.detach().numpy().astype(np.float64), r, size
+
+
+def _bilinear(img, y, x):
+    """torchvision's bilinear read at (y, x): 0 beyond one cell outside, clamped at the border."""
+    h, w = img.shape[-2:]
+    if y < -1.0 or y > h or x < -1.0 or x > w:
+        return np.zeros(img.shape[:-2])
+    y, x = max(y, 0.0), max(x, 0.0)
+    y0, x0 = int(y), int(x)
+    y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+    if y0 >= h - 1:
+        y0, y = h - 1, float(h - 1)
+    if x0 >= w - 1:
+        x0, x = w - 1, float(w - 1)
+    ly, lx = y - y0, x - x0
+    return ((1 - ly) * (1 - lx) * img[..., y0, x0] + (1 - ly) * lx * img[..., y0, x1]
+            + ly * (1 - lx) * img[..., y1, x0] + ly * lx * img[..., y1, x1])
+
+
+def roi_align_oracle(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1,
+                     aligned=False):
+    x, rois, (ph_n, pw_n) = _roi_inputs(input, boxes, output_size, spatial_scale)
+    out = np.zeros((len(rois), x.shape[1], ph_n, pw_n))
+    off = 0.5 if aligned else 0.0
+    for k, (b, x1, y1, x2, y2) in enumerate(rois):
+        sx, sy = x1 * spatial_scale - off, y1 * spatial_scale - off
+        rw, rh = x2 * spatial_scale - off - sx, y2 * spatial_scale - off - sy
+        if not aligned:
+            rw, rh = max(rw, 1.0), max(rh, 1.0)
+        bh, bw = rh / ph_n, rw / pw_n
+        gh = sampling_ratio if sampling_ratio > 0 else math.ceil(rh / ph_n)
+        gw = sampling_ratio if sampling_ratio > 0 else math.ceil(rw / pw_n)
+        for ph in range(ph_n):
+            for pw in range(pw_n):
+                total = 0.0
+                for iy in range(gh):
+                    for ix in range(gw):
+                        total = total + _bilinear(x[int(b)], sy + ph * bh + (iy + 0.5) * bh / gh,
+                                                  sx + pw * bw + (ix + 0.5) * bw / gw)
+                out[k, :, ph, pw] = total / max(gh * gw, 1)
+    return torch.from_numpy(out).to(input.dtype)
+
+
+def _c_round(v):
+    return math.floor(v + 0.5) if v >= 0 else -math.floor(-v + 0.5)
+
+
+def roi_pool_oracle(input, boxes, output_size, spatial_scale=1.0):
+    x, rois, (ph_n, pw_n) = _roi_inputs(input, boxes, output_size, spatial_scale)
+    _, c, h, w = x.shape
+    out = np.zeros((len(rois), c, ph_n, pw_n))
+    for k, (b, x1, y1, x2, y2) in enumerate(rois):
+        sx, sy, ex, ey = (_c_round(v * spatial_scale) for v in (x1, y1, x2, y2))
+        rw, rh = max(ex - sx + 1, 1), max(ey - sy + 1, 1)
+        for ph in range(ph_n):
+            for pw in range(pw_n):
+                hs = min(max(math.floor(ph * rh / ph_n) + sy, 0), h)
+                he = min(max(math.ceil((ph + 1) * rh / ph_n) + sy, 0), h)
+                ws = min(max(math.floor(pw * rw / pw_n) + sx, 0), w)
+                we = min(max(math.ceil((pw + 1) * rw / pw_n) + sx, 0), w)
+                for ch in range(c):
+                    best = 0.0 if he <= hs or we <= ws else -np.finfo(np.float32).max
+                    for i in range(hs, he):
+                        for j in range(ws, we):
+                            if x[int(b), ch, i, j] > best:     # as torchvision: NaN never wins
+                                best = x[int(b), ch, i, j]
+                    out[k, ch, ph, pw] = best
+    return torch.from_numpy(out).to(input.dtype)
+
+
 def _scalars(args, kw):
     """Both arguments are 0-D."""
     return all(isinstance(a, np.ndarray) and a.ndim == 0 for a in args[:2])
@@ -862,6 +951,45 @@ OPS = [
         Bad((_arr(2, 4), _arr(2), _arr(2), 0.5), {}, TypeError, "idxs"),
         Bad((_arr(2, 4), _arr(2), np.zeros(3, np.int64), 0.5), {}, ValueError, "idxs"),
     )),
+    # numpy_ops.roi
+    OpInfo("roi_align", oracle=roi_align_oracle, samples=roi_samples(True), grads=(0,),
+           fd_examples=15, numpy_dtypes=FLOAT_DTYPES, torch_dtypes=FLOAT_DTYPES,
+           known_bugs=tuple(KnownBug(
+               "NaN or infinity in the input: the separable form A x B^T multiplies every cell "
+               "of the map, zero weights included, so a NaN anywhere spreads to every region "
+               "of its image; torchvision reads only the cells around each sample", ns,
+               _non_finite) for ns in ("numpy", "torch")),
+           bad=(
+               Bad((_arr(2, 1, 4, 4, dtype=np.float64), np.array([[0.0, 3, 0, 1, 2]]), 2), {},
+                   ValueError, "x2 < x1"),
+               Bad((_arr(2, 1, 4, 4), np.array([[2.0, 0, 0, 1, 2]], np.float32), 2), {},
+                   ValueError, "index of an image"),
+               Bad((_arr(2, 1, 4, 4), np.array([[0.5, 0, 0, 1, 2]], np.float32), 2), {},
+                   ValueError, "index of an image"),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 5), 0), {}, ValueError, "output_size"),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 5), 2), {"spatial_scale": 0}, ValueError,
+                   "spatial_scale"),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 5), 2), {"aligned": 1}, TypeError, "aligned",
+                   torch_rejects=False),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 5), 2), {"sampling_ratio": 1.5}, TypeError,
+                   "sampling_ratio"),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 5, dtype=np.float64), 2), {}, TypeError, "dtype"),
+               Bad((_arr(1, 4, 4), _arr(1, 5), 2), {}, ValueError, "input"),
+               Bad((_arr(1, 1, 3, 3), _arr(2, 1, 4, 4), _arr(1, 5), 2), {}, ValueError,
+                   "grad_output", backward=True),
+           )),
+    OpInfo("roi_pool", oracle=roi_pool_oracle, samples=roi_samples(False), grads=(0,),
+           fd_examples=15, numpy_dtypes=FLOAT_DTYPES, torch_dtypes=FLOAT_DTYPES,
+           known_bugs=tuple(KnownBug(
+               "NaN in the input: argmax and amax take a NaN as a bin's maximum; "
+               "torchvision's kernel skips it (val > maxval is false for NaN)", ns, _non_finite)
+               for ns in ("numpy", "torch")),
+           bad=(
+               Bad((_arr(2, 1, 4, 4), np.array([[0.0, np.nan, 0, 1, 2]], np.float32), 2), {},
+                   ValueError, "NaN"),
+               Bad((_arr(2, 1, 4, 4), _arr(1, 4), 2), {}, ValueError, "(K, 5)"),
+               Bad((_arr(2, 1, 4, 4), [_arr(1, 4)], 2), {}, ValueError, "list of 1 arrays"),
+           )),
 ]
 
 BY_NAME = {op.name: op for op in OPS}
