@@ -520,3 +520,19 @@ def roi_samples(draw, align):
         kwargs.update(sampling_ratio=draw(st.sampled_from([-1, 0, 1, 2])),
                       aligned=draw(st.booleans()))
     return Sample((x, rois, size), kwargs, 3.0)
+
+
+@st.composite
+def roi_align_weights_samples(draw):
+    """One region (x1, y1, x2, y2), some reaching outside the map, and the map's size."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    h, w = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    scale = draw(st.sampled_from([1.0, 0.5, 0.7]))
+    p = rng.uniform(-0.2, 1.1, 2) * [w / scale, h / scale]
+    q = p + rng.uniform(0, 1, 2) * [w / scale, h / scale] * rng.choice([0.05, 0.5, 1.0])
+    box = np.concatenate([p, q]).astype(draw(FLOATS))
+    size = draw(st.sampled_from([draw(st.integers(1, 4)), (draw(st.integers(1, 4)),
+                                                           draw(st.integers(1, 4)))]))
+    kwargs = dict(spatial_scale=scale, sampling_ratio=draw(st.sampled_from([-1, 0, 1, 2, 3])),
+                  aligned=draw(st.booleans()))
+    return Sample((box, size, h, w), kwargs)

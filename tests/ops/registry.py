@@ -65,7 +65,7 @@ from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_
                         dropout_samples, elementwise_samples, linear_samples,
                         local_response_norm_samples, pad_samples, pairwise_distance_samples,
                         pool_samples, softmax_samples, triplet_samples, volume_samples,
-                        box_samples, roi_samples)
+                        box_samples, roi_align_weights_samples, roi_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -607,6 +607,48 @@ def roi_pool_oracle(input, boxes, output_size, spatial_scale=1.0):
     return torch.from_numpy(out).to(input.dtype)
 
 
+def _sample_weights(v, size):
+    """The weights of one bilinear read at coordinate ``v`` on the cells of one axis."""
+    weights = [0.0] * size
+    if v < -1.0 or v > size:
+        return weights
+    v = max(v, 0.0)
+    low = int(v)
+    if low >= size - 1:
+        weights[size - 1] += 1.0
+        return weights
+    weights[low] += 1.0 - (v - low)
+    weights[low + 1] += v - low
+    return weights
+
+
+def roi_align_weights_oracle(box, output_size, height, width, spatial_scale=1.0,
+                             sampling_ratio=-1, aligned=False):
+    """Row p of A: the mean, over the bin's sample rows, of their bilinear weights on each row
+    of the map (and B for columns), from the sample positions of torchvision's kernel."""
+    if box.ndim != 1 or box.shape[0] != 4 or not box.is_floating_point():
+        raise ValueError("box must be a floating (4,) array")
+    x1, y1, x2, y2 = (float(v) * spatial_scale - (0.5 if aligned else 0.0) for v in box)
+    if not all(map(math.isfinite, (x1, y1, x2, y2))) or x2 < x1 or y2 < y1:
+        raise ValueError("an invalid box")
+    size = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
+    if min(size) < 1 or min(height, width) < 1:
+        raise ValueError("bad output_size, height or width")
+    mats = []
+    for start, length, bins, n in ((y1, y2 - y1, size[0], height), (x1, x2 - x1, size[1], width)):
+        length = length if aligned else max(length, 1.0)
+        grid = sampling_ratio if sampling_ratio > 0 else math.ceil(length / bins)
+        rows = []
+        for p in range(bins):
+            row = [0.0] * n
+            for i in range(grid):
+                w = _sample_weights(start + (p + (i + 0.5) / grid) * length / bins, n)
+                row = [r + wi / grid for r, wi in zip(row, w)]
+            rows.append(row)
+        mats.append(torch.tensor(rows, dtype=box.dtype).reshape(bins, n))
+    return tuple(mats)
+
+
 def _scalars(args, kw):
     """Both arguments are 0-D."""
     return all(isinstance(a, np.ndarray) and a.ndim == 0 for a in args[:2])
@@ -989,6 +1031,13 @@ OPS = [
                    ValueError, "NaN"),
                Bad((_arr(2, 1, 4, 4), _arr(1, 4), 2), {}, ValueError, "(K, 5)"),
                Bad((_arr(2, 1, 4, 4), [_arr(1, 4)], 2), {}, ValueError, "list of 1 arrays"),
+           )),
+    OpInfo("roi_align_weights", oracle=roi_align_weights_oracle,
+           samples=roi_align_weights_samples(), bad=(
+               Bad((_arr(5), 2, 4, 4), {}, ValueError, "box"),
+               Bad((np.array([3.0, 0, 1, 2]), 2, 4, 4), {}, ValueError, "x2 < x1"),
+               Bad((_arr(4), 2, 0, 4), {}, ValueError, "height"),
+               Bad((_arr(4), 2, 4, 4.0), {}, TypeError, "width", torch_rejects=False),
            )),
 ]
 
