@@ -1,12 +1,12 @@
 """RoI pooling and RoI align (numpy_ops.roi and torch twins): what the op registry does not check.
 
-The registry (``registry.py``) checks both ops and roi_align_weights against brute-force
-references written out
-sample by sample (torchvision cannot be loaded here), with finite differences for the NumPy
-backward, bad inputs and the edge-case sweep. Here: the torch twins' backward against
-autograd and the NumPy backward, ties, the list form of the boxes, and roi_align_weights. An independent property pins RoI align down without any reference: on a
-linear ramp, bilinear interpolation is exact and the samples of a bin are symmetric about its
-centre, so every output equals the ramp at the bin's centre.
+The registry (``registry.py``) checks roi_align, roi_pool and roi_align_weights against
+brute-force references written out sample by sample (torchvision cannot be loaded here), with
+finite differences for the NumPy backward, bad inputs and the edge-case sweep. Here: the torch
+twins' backward against autograd and the NumPy backward, ties, the list form of the boxes, and
+the separable form of roi_align_weights. An independent property pins RoI align down without
+any reference: on a linear ramp, bilinear interpolation is exact and the samples of a bin are
+symmetric about its centre, so every output equals the ramp at the bin's centre.
 """
 
 
