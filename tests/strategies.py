@@ -536,3 +536,17 @@ def roi_align_weights_samples(draw):
     kwargs = dict(spatial_scale=scale, sampling_ratio=draw(st.sampled_from([-1, 0, 1, 2, 3])),
                   aligned=draw(st.booleans()))
     return Sample((box, size, h, w), kwargs)
+
+
+@st.composite
+def style_cost_samples(draw):
+    """One to three layers of one batch (each its own C, H, W), their targets, and the weights
+    (None: 1/L each)."""
+    layers = draw(st.integers(1, 3))
+    batch = (draw(st.integers(1, 3)),) if draw(st.booleans()) else ()
+    shapes = [batch + tuple(draw(st.integers(1, 4)) for _ in range(3)) for _ in range(layers)]
+    arrays = _distinct(draw, shapes * 2, draw(FLOATS))
+    weights = draw(st.one_of(st.none(), st.lists(st.sampled_from([0.0, 0.25, 1.0, 3.0]),
+                                                 min_size=layers, max_size=layers)))
+    kwargs = dict(weights=weights, reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+    return Sample((list(arrays[:layers]), list(arrays[layers:])), kwargs, 10.0)

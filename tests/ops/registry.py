@@ -32,7 +32,10 @@ How to add an op
               bad=(Bad((X4, -1), {}, ValueError, "option must be"),)),
 
    - ``oracle``: called with the sample's arguments as torch tensors (a ``lambda`` adapts a
-     torch function whose arguments differ);
+     torch function whose arguments differ). An op torch.nn.functional does not have (the
+     course's losses, the style costs, boxes and RoI ops, which live in torchvision) gets one
+     written here in plain torch, from its definition; it raises where the definition does
+     not apply (see ``box_iou_oracle``), which the edge-case tests then hold the op to;
    - ``samples``: a strategy drawing :class:`strategies.Sample` (``args`` with NumPy arrays,
      float32 or float64 as drawn, ``kwargs``, ``scale``); write it in ``tests/strategies.py``;
    - ``grads``: positions in ``args`` of the arguments ``my_op_backward`` differentiates
@@ -65,7 +68,8 @@ from strategies import (Sample, adaptive_avg_pool2d_samples, any_conv_call, any_
                         dropout_samples, elementwise_samples, linear_samples,
                         local_response_norm_samples, pad_samples, pairwise_distance_samples,
                         pool_samples, softmax_samples, triplet_samples, volume_samples,
-                        box_samples, roi_align_weights_samples, roi_samples)
+                        box_samples, roi_align_weights_samples, roi_samples,
+                        style_cost_samples)
 
 #: Hypothesis examples per test, from the conftest profile (CNNLIB_EXAMPLES, 150 by default).
 EXAMPLES = settings().max_examples
@@ -392,6 +396,20 @@ def style_layer_cost_oracle(input, target, reduction="mean"):
     per = ((gram_matrix_oracle(s) - gram_matrix_oracle(a)) ** 2).sum(dim=(1, 2)) / \
         (2 * n_h * n_w * n_c) ** 2
     return _reduce_batch(per, reduction, batched)
+
+
+def style_cost_oracle(inputs, targets, weights=None, reduction="mean"):
+    """sum_l lambda_l J_style^[l], lambda_l = 1/L by default."""
+    if not isinstance(inputs, list) or not isinstance(targets, list) or not inputs or \
+            len(inputs) != len(targets):
+        raise ValueError("one target per layer, at least one layer")
+    if len({a.shape[:-3] for a in inputs}) > 1:
+        raise ValueError("layers of different batches")
+    weights = [1 / len(inputs)] * len(inputs) if weights is None else weights
+    if len(weights) != len(inputs) or min(weights) < 0:
+        raise ValueError("one non-negative weight per layer")
+    return sum(w * style_layer_cost_oracle(a, s, reduction)
+               for w, a, s in zip(weights, inputs, targets))
 
 
 def total_variation_oracle(input, reduction="mean"):
@@ -949,6 +967,13 @@ OPS = [
                Bad((_arr(3), X4, X4), {"reduction": "none"}, ValueError,
                    "grad_output has shape", backward=True),
            )),
+    # style_cost: lists of layers; the registry checks its value (its backward, per layer, in
+    # tests/ops/test_style_ops.py)
+    OpInfo("style_cost", oracle=style_cost_oracle, samples=style_cost_samples(), bad=(
+        Bad(([X4, X4], [X4]), {}, ValueError, "inputs has 2 layers but targets has 1"),
+        Bad(([X4], [X4]), {"weights": [-1.0]}, ValueError, "weights[0] must lie in"),
+        Bad(([], []), {}, ValueError, "at least one layer"),
+    )),
     OpInfo("total_variation", oracle=total_variation_oracle,
            samples=volume_samples(1, scale_by_size=True), grads=(0,), fd_examples=25,
            deviations=(EMPTY_VOLUME,), bad=(
@@ -1059,6 +1084,8 @@ def to_torch(value):
         return torch_dtype(value)
     if isinstance(value, tuple):
         return tuple(to_torch(v) for v in value)
+    if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+        return [to_torch(v) for v in value]           # a list of arrays: one per layer
     if isinstance(value, dict):
         return {k: to_torch(v) for k, v in value.items()}
     if isinstance(value, np.random.Generator):

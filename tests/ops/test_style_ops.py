@@ -2,9 +2,10 @@
 
 The registry (``registry.py``) checks gram_matrix, content_cost, style_layer_cost and
 total_variation against the course's formulas written in plain torch, with finite
-differences, bad inputs and the edge-case sweep. Here: style_cost (its arguments are lists
-of layers, which the registry's sweep does not draw) against the weighted sum of per-layer
-costs, with finite differences and bad input, and what the costs measure.
+differences, bad inputs and the edge-case sweep, and style_cost's value. Here: style_cost's
+backward (its arguments are lists of layers, which the registry differentiates only as
+arrays) against the weighted sum of per-layer costs and finite differences, its other bad
+inputs, and what the costs measure.
 """
 
 import numpy as np
@@ -129,7 +130,7 @@ BAD = [
     ("style_cost", (v, [v]), {}, TypeError, "inputs must be a list or tuple"),
     ("style_cost", ([], []), {}, ValueError, "at least one layer"),
     ("style_cost", ([v, v], [v]), {}, ValueError, "inputs has 2 layers but targets has 1"),
-    ("style_cost", ([v], [v[:, :, :2]]), {}, ValueError, "(layer 0): input has shape"),
+    ("style_cost", ([v], [v[:, :, :2]]), {}, ValueError, "inputs[0] has shape"),
     ("style_cost", ([v, v[:1]], [v, v[:1]]), {}, ValueError, "same batch"),
     ("style_cost", ([v], [v]), {"weights": [1.0, 2.0]}, ValueError, "weights has 2 entries"),
     ("style_cost", ([v], [v]), {"weights": [-1.0]}, ValueError, "weights[0] must lie in"),
