@@ -77,13 +77,14 @@ def _target_to_xyxy(t: torch.Tensor) -> torch.Tensor:
 
 
 def generalized_iou(boxes1: torch.Tensor, boxes2: torch.Tensor):
-    """IoU and generalised IoU of matching pairs of ``'xyxy'`` boxes, differentiable.
+    r"""IoU and generalised IoU of matching pairs of ``'xyxy'`` boxes, differentiable.
 
     ``boxes1`` and ``boxes2`` (N, 4) torch tensors. With :math:`C` the smallest box that holds
     both boxes :math:`A` and :math:`B`,
 
-    .. math:: \mathrm{GIoU}(A, B) = \mathrm{IoU}(A, B)
-              - \frac{|C| - |A \cup B|}{|C|} \in (-1, 1].
+    .. math::
+
+        \mathrm{GIoU}(A, B) = \mathrm{IoU}(A, B) - \frac{|C| - |A \cup B|}{|C|} \in (-1, 1].
 
     Unlike the IoU, which is 0 (and has no gradient) for every pair that does not overlap,
     the GIoU still rises as the boxes approach each other, so ``1 - GIoU`` is a usable loss
