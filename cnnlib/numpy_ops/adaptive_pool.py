@@ -27,21 +27,20 @@ def _bins(n: int, n_out: int) -> list[tuple[int, int]]:
 
 def _adaptive_args(op, input, output_size, kind="numpy"):
     V.check_array(op, "input", input, kind, ndims=(3, 4))
-    if output_size is None or V.is_int(output_size):
+    V.check_nonempty(op, "input", input, batched=input.ndim == 4)
+    if V.is_int(output_size):
         size = (output_size, output_size)
     elif isinstance(output_size, (tuple, list)) and len(output_size) == 2:
         size = tuple(output_size)
     else:
-        raise TypeError(f"{op}: output_size must be an int or a pair (h, w) of ints or None, "
-                        f"got {output_size!r}")
+        raise TypeError(f"{op}: output_size must be an int or a pair (h, w) whose entries "
+                        f"are ints or None, got {output_size!r}")
     out = []
     for v, n in zip(size, input.shape[-2:]):
         if v is None:
             out.append(int(n))
         else:
             out.append(V.check_int(op, "output_size", v, minimum=1))
-    if min(input.shape[-2:]) < 1:
-        raise ValueError(f"{op}: input has an empty spatial axis, shape {tuple(input.shape)}")
     return tuple(out)
 
 

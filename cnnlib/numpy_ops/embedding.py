@@ -42,8 +42,8 @@ def _two_inputs(op, x1, x2, min_ndim=1):
     V.check_array(op, "x1", x1, "numpy")
     V.check_array(op, "x2", x2, "numpy")
     V.check_same_dtype(op, x1=x1, x2=x2)
-    if x1.ndim < min_ndim or x2.ndim < min_ndim:
-        raise ValueError(f"{op}: x1 and x2 must have at least {min_ndim} dimension(s), got "
+    if max(x1.ndim, x2.ndim) < min_ndim:
+        raise ValueError(f"{op}: x1 or x2 must have at least {min_ndim} dimension(s), got "
                          f"shapes {tuple(x1.shape)} and {tuple(x2.shape)}")
     try:
         return np.broadcast_shapes(x1.shape, x2.shape)
@@ -96,15 +96,16 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 def _pnorm_grad(t, norm, p):
-    """d||t||_p / dt for t (..., D) and its norm (..., 1); 0 where the norm is 0."""
-    safe = np.where(norm > 0, norm, 1)
+    """d||t||_p / dt for t (..., D) and its norm (..., 1); 0 where the norm is 0 (NaN where
+    it is NaN)."""
+    safe = np.where(norm == 0, 1, norm)
     if p == 2:
         g = t / safe
     elif p == 1:
-        g = np.sign(t)
+        g = np.where(np.isnan(t), 0, np.sign(t))     # torch's sign of NaN is 0
     else:
         g = np.sign(t) * np.abs(t) ** (p - 1) / safe ** (p - 1)
-    return np.where(norm > 0, g, 0)
+    return np.where(norm == 0, 0, g)
 
 
 def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=False):
@@ -177,8 +178,9 @@ def _reduce(op, losses, reduction):
     if reduction == "none":
         return losses
     total = losses.sum()
-    out = total / max(losses.size, 1) if reduction == "mean" else total
-    return np.asarray(out, dtype=losses.dtype)
+    if reduction == "mean":      # the mean of no losses is NaN, as in torch
+        total = total / losses.size if losses.size else np.nan
+    return np.asarray(total, dtype=losses.dtype)
 
 
 def _reduce_grad(grad_output, losses, reduction):
@@ -241,8 +243,8 @@ def triplet_loss_backward(grad_output, anchor, positive, negative, margin=0.2, s
         up, un = 2 * dpv, 2 * dnv
     else:
         dp, dn = _triplet_distances(anchor, positive, negative, False)
-        up = np.where(dp[..., None] > 0, dpv / np.where(dp > 0, dp, 1)[..., None], 0)
-        un = np.where(dn[..., None] > 0, dnv / np.where(dn > 0, dn, 1)[..., None], 0)
+        up = np.where(dp[..., None] == 0, 0, dpv / np.where(dp == 0, 1, dp)[..., None])
+        un = np.where(dn[..., None] == 0, 0, dnv / np.where(dn == 0, 1, dn)[..., None])
     dt = anchor.dtype
     return (g * (up - un)).astype(dt), (-g * up).astype(dt), (g * un).astype(dt)
 
@@ -279,17 +281,22 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     _reduce("triplet_margin_loss_backward", losses, reduction)
     want = losses.shape if reduction == "none" else ()
     grad_output = _grad_output("triplet_margin_loss_backward", grad_output, want, anchor)
-    g = (_reduce_grad(grad_output, losses, reduction) * (losses > 0)).astype(anchor.dtype)
+    d_ap = pairwise_distance(anchor, positive, p, eps)
+    d_an = pairwise_distance(anchor, negative, p, eps)
+    d_pn = pairwise_distance(positive, negative, p, eps) if swap else d_an
+    # as torch: the hinge passes the gradient where its argument is >= 0 (at the kink too),
+    # and a tie between d(A, N) and d(P, N) shares it equally
+    hinge = d_ap - np.minimum(d_an, d_pn) + anchor.dtype.type(margin) >= 0
+    g = (_reduce_grad(grad_output, losses, reduction) * hinge).astype(anchor.dtype)
     ga_p, gp = pairwise_distance_backward(g, anchor, positive, p, eps)
     ga, gp = ga_p.copy(), gp.copy()
     gn = np.zeros_like(negative)
-    use_pn = np.zeros(losses.shape, bool)
+    share_pn = np.zeros(losses.shape, anchor.dtype)
     if swap:
-        use_pn = pairwise_distance(positive, negative, p, eps) < \
-            pairwise_distance(anchor, negative, p, eps)
-    ga_n, gn_a = pairwise_distance_backward(np.where(use_pn, 0, -g).astype(anchor.dtype),
+        share_pn = np.where(d_pn < d_an, 1, np.where(d_pn == d_an, 0.5, 0)).astype(anchor.dtype)
+    ga_n, gn_a = pairwise_distance_backward((-g * (1 - share_pn)).astype(anchor.dtype),
                                             anchor, negative, p, eps)
-    gp_n, gn_p = pairwise_distance_backward(np.where(use_pn, -g, 0).astype(anchor.dtype),
+    gp_n, gn_p = pairwise_distance_backward((-g * share_pn).astype(anchor.dtype),
                                             positive, negative, p, eps)
     return ga + ga_n, gp + gp_n, gn + gn_a + gn_p
 
@@ -348,8 +355,7 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, eps=1e-6,
     t = x1 - x2 + x1.dtype.type(eps)
     d = np.sqrt((t * t).sum(-1))
     g = _reduce_grad(grad_output, losses, reduction)
-    # y D dD/dx = y t exactly (no division by D); the hinge term needs t / D
-    pull = y[..., None] * t
-    push = ((1 - y) * np.maximum(margin - d, 0) / np.where(d > 0, d, 1))[..., None] * t
-    grad = g[..., None] * (pull - push)
+    dl_dd = y * d - (1 - y) * np.maximum(x1.dtype.type(margin) - d, 0)
+    dd_dt = np.where(d[..., None] == 0, 0, t / np.where(d == 0, 1, d)[..., None])
+    grad = (g * dl_dd)[..., None] * dd_dt
     return grad.astype(x1.dtype), (-grad).astype(x1.dtype)

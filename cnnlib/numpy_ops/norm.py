@@ -43,10 +43,15 @@ def _bn_args(op, input, running_mean, running_var, weight, bias, training, momen
         V.check_array(op, name, a, kind, ndims=(1,))
         if a.shape[0] != c:
             raise ValueError(f"{op}: {name} has {a.shape[0]} elements, input has {c} channels")
-    V.check_same_dtype(op, input=input, running_mean=running_mean, running_var=running_var,
-                       weight=weight, bias=bias)
+    params = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    if kind == "torch" and V.dtype_name(input) in ("float16", "bfloat16") and all(
+            V.dtype_name(a) == "float32" for a in params.values() if a is not None):
+        # torch's mixed precision: half input, float32 statistics and parameters
+        V.check_same_dtype(op, **params)
+    else:
+        V.check_same_dtype(op, input=input, **params)
     count = input.shape[0] * int(np.prod(input.shape[2:], dtype=np.int64))
-    if training and count <= 1:
+    if training and count == 1:
         raise ValueError(f"{op}: training needs more than 1 value per channel to compute a "
                          f"variance, got input of shape {tuple(input.shape)}")
 
@@ -60,7 +65,10 @@ def _statistics(input, running_mean, running_var, training, eps):
     """Mean, 1 / sqrt(var + eps) and the normalised input, per the mode (nothing updated)."""
     axes = (0,) + tuple(range(2, input.ndim))
     shape = _channel_shape(input)
-    if training:
+    if training and input.size == 0:                 # no values: nothing to normalise
+        mean = np.zeros(input.shape[1], input.dtype)
+        var = np.ones(input.shape[1], input.dtype)
+    elif training:
         mean = input.mean(axis=axes)
         var = input.var(axis=axes)                   # biased: divide by m, not m - 1
     else:
@@ -81,22 +89,27 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     ``running = (1 - momentum) running + momentum batch``, the variance entering unbiased
     (times :math:`m/(m-1)`, :math:`m` values per channel). With ``training=False`` the
     running statistics normalise. Returns :math:`\gamma \hat x + \beta`, the shape of
-    ``input``. Section 2.2.
+    ``input``, computed as one affine map per channel, :math:`y = a x + b` with
+    :math:`a = \gamma / \sqrt{\sigma^2 + \epsilon}` and :math:`b = \beta - a \mu`.
+    Section 2.2.
     """
     _bn_args("batch_norm", input, running_mean, running_var, weight, bias, training, momentum,
              eps)
-    mean, var, _, x_hat = _statistics(input, running_mean, running_var, training, eps)
-    if training and running_mean is not None:
-        running_mean *= 1 - momentum
-        running_mean += momentum * mean
-    if training and running_var is not None:
+    mean, var, inv_std, _ = _statistics(input, running_mean, running_var, training, eps)
+    if training and input.size:              # an empty batch leaves the statistics alone
         m = input.size // input.shape[1]
-        running_var *= 1 - momentum
-        running_var += momentum * var * (m / (m - 1))
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += momentum * var * (m / (m - 1))
+    # one affine map per channel, y = scale x + shift (as torch computes it, so that a
+    # non-finite weight gives what torch gives)
+    scale = inv_std if weight is None else inv_std * weight
+    shift = -mean * scale if bias is None else bias - mean * scale
     shape = _channel_shape(input)
-    out = x_hat if weight is None else x_hat * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
+    out = input * scale.reshape(shape) + shift.reshape(shape)
     return out.astype(input.dtype, copy=False)
 
 
@@ -122,7 +135,9 @@ def batch_norm_backward(grad_output, input, running_mean, running_var, weight=No
     shape = _channel_shape(input)
     _, _, inv_std, x_hat = _statistics(input, running_mean, running_var, training, eps)
     g_hat = grad_output if weight is None else grad_output * weight.reshape(shape)
-    if training:
+    if training and input.size == 0:
+        grad_input = np.zeros_like(input)
+    elif training:
         grad_input = inv_std.reshape(shape) * (
             g_hat - g_hat.mean(axis=axes, keepdims=True)
             - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))

@@ -27,8 +27,16 @@ from .. import _detection as D
 __all__ = ["roi_pool", "roi_pool_backward", "roi_align", "roi_align_backward", "roi_align_weights"]
 
 
+def _nonempty_map(op, input):
+    """A region needs feature-map cells to read: no empty height or width."""
+    if 0 in tuple(input.shape[2:]):
+        raise ValueError(f"{op}: input has shape {tuple(input.shape)}; a feature map needs at "
+                         f"least one row and one column")
+
+
 def _pool_args(op, input, boxes, output_size, spatial_scale):
     rois = D.rois(op, input, boxes, "numpy")
+    _nonempty_map(op, input)
     size = D.roi_output_size(op, output_size)
     scale = V.check_number(op, "spatial_scale", spatial_scale, minimum=0.0, strict=True)
     return rois, size, scale
@@ -44,7 +52,7 @@ def _roi_pool(input, rois, size, scale):
         for ph, pw, h0, h1, w0, w1 in D.roi_pool_bins(roi, size, scale, height, width):
             if h1 <= h0 or w1 <= w0:
                 continue                                # an empty bin gives 0
-            window = x[:, h0:h1, w0:w1].reshape(c, -1)
+            window = x[:, h0:h1, w0:w1].reshape(c, (h1 - h0) * (w1 - w0))   # c may be 0
             best = window.argmax(axis=1)                # the first maximum in row-major order
             out[k, :, ph, pw] = window[np.arange(c), best]
             bw = w1 - w0

@@ -53,15 +53,16 @@ def _volume(op, name, x, kind):
     return x
 
 
-def _pair(op, input, target, kind, what="target"):
-    """``input`` and ``target``: volumes of one shape and one dtype (and device)."""
-    _volume(op, "input", input, kind)
-    _volume(op, what, target, kind)
+def _pair(op, input, target, kind, what="target", names=("input", "target")):
+    """``input`` and ``target``: volumes of one shape and one dtype (and device); ``names``
+    are the arguments' names in messages (``inputs[0]``, ``targets[0]`` for a layer)."""
+    _volume(op, names[0], input, kind)
+    _volume(op, names[1], target, kind)
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: input has shape {tuple(input.shape)} but {what} has shape "
-                         f"{tuple(target.shape)}; the generated image and the {what} image must "
-                         f"give activations of the same shape (same size, same layer)")
-    V.check_same_dtype(op, input=input, **{what: target})
+        raise ValueError(f"{op}: {names[0]} has shape {tuple(input.shape)} but {names[1]} has "
+                         f"shape {tuple(target.shape)}; the generated image and the {what} image "
+                         f"must give activations of the same shape (same size, same layer)")
+    V.check_same_dtype(op, **{names[0]: input, names[1]: target})
 
 
 def _reduction(op, reduction):
@@ -79,7 +80,7 @@ def _layers(op, inputs, targets, weights, kind):
     if len(inputs) != len(targets):
         raise ValueError(f"{op}: inputs has {len(inputs)} layers but targets has {len(targets)}")
     for i, (a, b) in enumerate(zip(inputs, targets)):
-        _pair(f"{op} (layer {i})", a, b, kind)
+        _pair(op, a, b, kind, names=(f"inputs[{i}]", f"targets[{i}]"))
     batched = {a.ndim for a in inputs}
     if len(batched) > 1 or (4 in batched and len({int(a.shape[0]) for a in inputs}) > 1):
         raise ValueError(f"{op}: every layer must come from the same batch of images, got shapes "
@@ -145,17 +146,18 @@ def gram_matrix(input):
 
 
 def gram_matrix_backward(grad_output, input):
-    """Gradient of :func:`gram_matrix`: ``(g + g^T) A``, reshaped like ``input``.
+    """Gradient of :func:`gram_matrix`: ``g A + g^T A`` (that is, ``(g + g^T) A``), reshaped
+    like ``input``.
 
     Each activation ``a[k, p]`` appears in row k and in column k of ``G``, hence both ``g``
-    and its transpose.
+    and its transpose. The two products are summed after the multiplication, as autograd
+    sums them, so that an infinite activation gives torch's NaN where they cancel.
     """
     _volume("gram_matrix_backward", "input", input, "numpy")
     out_shape = input.shape[:-2] + (input.shape[-3],)
     V.check_grad_output("gram_matrix_backward", grad_output, out_shape, input, "numpy")
     a = input.reshape(input.shape[:-2] + (-1,))
-    g = grad_output + np.swapaxes(grad_output, -1, -2)
-    return (g @ a).reshape(input.shape)
+    return (grad_output @ a + np.swapaxes(grad_output, -1, -2) @ a).reshape(input.shape)
 
 
 # --------------------------------------------------------------------------------------------

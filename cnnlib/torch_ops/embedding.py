@@ -17,8 +17,8 @@ def _two_inputs(op, x1, x2):
     V.check_array(op, "x1", x1, "torch")
     V.check_array(op, "x2", x2, "torch")
     V.check_same_dtype(op, x1=x1, x2=x2)
-    if x1.ndim < 1 or x2.ndim < 1:
-        raise ValueError(f"{op}: x1 and x2 must have at least 1 dimension(s), got shapes "
+    if max(x1.ndim, x2.ndim) < 1:
+        raise ValueError(f"{op}: x1 or x2 must have at least 1 dimension(s), got shapes "
                          f"{tuple(x1.shape)} and {tuple(x2.shape)}")
     try:
         return torch.broadcast_shapes(x1.shape, x2.shape)
@@ -57,13 +57,13 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     eps = V.check_number("pairwise_distance", "eps", eps, minimum=0.0)
     V.check_bool("pairwise_distance", "keepdim", keepdim)
     t = x1 - x2 + eps
-    if p == 2:
-        # the square root's derivative at 0 would be infinite: define it as 0 there (torch does)
-        sq = (t * t).sum(-1, keepdim=keepdim)
-        zero = sq == 0
-        return torch.where(zero, torch.zeros_like(sq), torch.where(zero, torch.ones_like(sq),
-                                                                   sq).sqrt())
-    return _pnorm(t, p, keepdim)
+    if p == 1:
+        return _pnorm(t, p, keepdim)
+    # the root's derivative at 0 would be infinite: define it as 0 there (torch does)
+    s = (t * t if p == 2 else t.abs() ** p).sum(-1, keepdim=keepdim)
+    zero = s == 0
+    root = torch.where(zero, torch.ones_like(s), s)
+    return torch.where(zero, torch.zeros_like(s), root.sqrt() if p == 2 else root ** (1 / p))
 
 
 @twin_of(reference.pairwise_distance_backward)
@@ -103,8 +103,7 @@ def _reduce(op, losses, reduction):
     V.check_choice(op, "reduction", reduction, _REDUCTIONS)
     if reduction == "none":
         return losses
-    total = losses.sum()
-    return total / max(losses.numel(), 1) if reduction == "mean" else total
+    return losses.mean() if reduction == "mean" else losses.sum()    # empty: mean NaN
 
 
 def _distance(x, y, squared):
@@ -121,8 +120,9 @@ def triplet_loss(anchor, positive, negative, margin=0.2, squared=True, reduction
     V.triplet_args("triplet_loss", anchor, positive, negative, "torch")
     margin = V.check_number("triplet_loss", "margin", margin)
     V.check_bool("triplet_loss", "squared", squared)
-    losses = (_distance(anchor, positive, squared) - _distance(anchor, negative, squared)
-              + margin).clamp_min(0)
+    # relu: no gradient at the kink, as the NumPy backward (only positive losses pass one)
+    losses = torch.relu(_distance(anchor, positive, squared) - _distance(anchor, negative, squared)
+                        + margin)
     return _reduce("triplet_loss", losses, reduction)
 
 
@@ -190,10 +190,8 @@ def _contrastive_inputs(op, x1, x2, target):
 def contrastive_loss(x1, x2, target, margin=1.0, eps=1e-6, reduction="mean"):
     y = _contrastive_inputs("contrastive_loss", x1, x2, target)
     margin = V.check_number("contrastive_loss", "margin", margin, minimum=0.0)
-    t = x1 - x2 + eps
-    sq = (t * t).sum(-1)
     d = pairwise_distance(x1, x2, 2.0, eps)
-    losses = 0.5 * y * sq + 0.5 * (1 - y) * (margin - d).clamp_min(0) ** 2
+    losses = 0.5 * y * d * d + 0.5 * (1 - y) * (margin - d).clamp_min(0) ** 2
     return _reduce("contrastive_loss", losses, reduction)
 
 

@@ -20,22 +20,30 @@ def _channel_shape(input):
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
-def _normalise(input, running_mean, running_var, training, eps):
+def _statistics(input, running_mean, running_var, training):
     dims = (0,) + tuple(range(2, input.ndim))
+    if training and input.numel() == 0:            # no values: nothing to normalise
+        c = input.shape[1]
+        return input.new_zeros(c), input.new_ones(c)
     if training:
-        mean = input.mean(dim=dims)
-        var = input.var(dim=dims, unbiased=False)
-    else:
-        mean, var = running_mean, running_var
+        return input.mean(dim=dims), input.var(dim=dims, unbiased=False)
+    return running_mean, running_var
+
+
+def _normalise(input, running_mean, running_var, weight, bias, training, eps):
+    """The batch (or running) statistics, and y = scale x + shift per channel, as torch
+    computes it; half-precision input with float32 statistics is computed in float32."""
+    mixed = any(a is not None and a.dtype != input.dtype
+                for a in (running_mean, running_var, weight, bias))
+    x = input.float() if mixed else input
+    mean, var = _statistics(x, running_mean, running_var, training)
+    scale = torch.rsqrt(var + eps)
+    if weight is not None:
+        scale = scale * weight
+    shift = -mean * scale if bias is None else bias - mean * scale
     shape = _channel_shape(input)
-    x_hat = (input - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + eps)
-    return mean, var, x_hat
-
-
-def _affine(x_hat, weight, bias):
-    shape = _channel_shape(x_hat)
-    out = x_hat if weight is None else x_hat * weight.reshape(shape)
-    return out if bias is None else out + bias.reshape(shape)
+    out = x * scale.reshape(shape) + shift.reshape(shape)
+    return mean, var, out.to(input.dtype)
 
 
 @twin_of(reference.batch_norm)
@@ -43,15 +51,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                momentum=0.1, eps=1e-05):
     _bn_args("batch_norm", input, running_mean, running_var, weight, bias, training, momentum,
              eps, kind="torch")
-    mean, var, x_hat = _normalise(input, running_mean, running_var, training, eps)
-    if training:
+    mean, var, out = _normalise(input, running_mean, running_var, weight, bias, training, eps)
+    if training and input.numel():           # an empty batch leaves the statistics alone
         m = input.numel() // input.shape[1]
         with torch.no_grad():
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(momentum * mean.detach())
             if running_var is not None:
                 running_var.mul_(1 - momentum).add_(momentum * var.detach() * (m / (m - 1)))
-    return _affine(x_hat, weight, bias)
+    return out
 
 
 @twin_of(reference.batch_norm_backward)
@@ -62,13 +70,15 @@ def batch_norm_backward(grad_output, input, running_mean, running_var, weight=No
     check_grad_output("batch_norm_backward", grad_output, input.shape, input)
 
     def forward(x, w, b):   # the same map, without touching the running statistics
-        return _affine(_normalise(x, running_mean, running_var, training, eps)[2], w, b)
+        return _normalise(x, running_mean, running_var, w, b, training, eps)[2]
 
     return tuple(autograd_backward(forward, grad_output, (input, weight, bias)))
 
 
 def _window_sums(sq, reach_below, reach_above):
     c = sq.shape[1]
+    if c == 0:
+        return sq.clone()
     return torch.stack([sq[:, max(0, ch - reach_below):min(c, ch + reach_above + 1)].sum(dim=1)
                         for ch in range(c)], dim=1)
 

@@ -14,6 +14,7 @@ import torch
 from .. import _checks as V
 from .. import _detection as D
 from ..numpy_ops import roi as reference
+from ..numpy_ops.roi import _nonempty_map
 from ._twin import autograd_backward, check_grad_output, twin_of
 
 __all__ = list(reference.__all__)
@@ -26,6 +27,7 @@ def _empty(input, size):
 
 def _pool_args(op, input, boxes, output_size, spatial_scale):
     rois = D.rois(op, input, boxes, "torch")
+    _nonempty_map(op, input)
     if rois.device != input.device:
         raise ValueError(f"{op}: boxes is on {rois.device} but input is on {input.device}")
     size = D.roi_output_size(op, output_size)
@@ -60,14 +62,14 @@ def roi_pool_backward(grad_output, input, boxes, output_size, spatial_scale=1.0)
     # amax spreads a tie's gradient evenly; RoI pooling (like torchvision) gives it all to the
     # first maximum. Route it explicitly through that maximum instead.
     _, c, height, width = input.shape
-    flat = input.detach().reshape(input.shape[0], c, -1)
+    flat = input.detach().reshape(input.shape[0], c, height * width)
     grad = torch.zeros_like(flat)
     for k, roi in enumerate(rois.detach().cpu().tolist()):
         b = int(roi[0])
         for ph, pw, h0, h1, w0, w1 in D.roi_pool_bins(roi, size, scale, height, width):
             if h1 <= h0 or w1 <= w0:
                 continue
-            window = input.detach()[b, :, h0:h1, w0:w1].reshape(c, -1)
+            window = input.detach()[b, :, h0:h1, w0:w1].reshape(c, (h1 - h0) * (w1 - w0))
             best = window.argmax(dim=1)       # first maximum in row-major order
             bw = w1 - w0
             index = (h0 + best // bw) * width + (w0 + best % bw)

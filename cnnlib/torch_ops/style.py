@@ -52,7 +52,8 @@ def gram_matrix_backward(grad_output, input):
     V.check_grad_output("gram_matrix_backward", grad_output,
                         tuple(input.shape[:-2]) + (input.shape[-3],), input, "torch")
     a = input.reshape(input.shape[:-2] + (-1,))
-    return ((grad_output + grad_output.transpose(-1, -2)) @ a).reshape(input.shape)
+    # summed after the products, as autograd sums them (an infinity gives torch's NaN)
+    return (grad_output @ a + grad_output.transpose(-1, -2) @ a).reshape(input.shape)
 
 
 @twin_of(reference.content_cost)

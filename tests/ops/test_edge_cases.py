@@ -41,6 +41,13 @@ def test_every_rank(op, rank):
     @given(op.samples, st.integers(0, 2**16))
     def check(sample, seed):
         x = sample.args[0]
+        if not isinstance(x, np.ndarray):     # a list of layers (style_cost): ranks per layer
+            x = x[0]
+            new = np.random.default_rng(seed).standard_normal(
+                x.shape[x.ndim - rank:] if rank <= x.ndim else (2,) * (rank - x.ndim) + x.shape)
+            layers = [new.astype(x.dtype)] + list(sample.args[0][1:])
+            check_like_torch(op, _replace(sample.args, 0, layers), sample.kwargs, sample.scale)
+            return
         shape = x.shape[x.ndim - rank:] if rank <= x.ndim else (2,) * (rank - x.ndim) + x.shape
         new = np.random.default_rng(seed).standard_normal(shape).astype(x.dtype)
         check_like_torch(op, _replace(sample.args, 0, new), sample.kwargs, sample.scale,
@@ -56,13 +63,20 @@ def test_empty_axes(op):
     @given(op.samples, st.data())
     def check(sample, data):
         choices = [i for i in _arrays(sample.args) if sample.args[i].ndim]
-        assume(choices)
-        i = data.draw(st.sampled_from(choices))
-        a = sample.args[i]
+        j = None
+        if not choices:       # the arrays inside a list argument (style_cost's layers)
+            layers = [(i, j) for i, a in enumerate(sample.args) if isinstance(a, list)
+                      for j, b in enumerate(a) if isinstance(b, np.ndarray) and b.ndim]
+            assume(layers)
+            i, j = data.draw(st.sampled_from(layers))
+        else:
+            i = data.draw(st.sampled_from(choices))
+        a = sample.args[i] if j is None else sample.args[i][j]
         axis = data.draw(st.integers(0, a.ndim - 1))
-        shape = a.shape[:axis] + (0,) + a.shape[axis + 1:]
-        check_like_torch(op, _replace(sample.args, i, np.zeros(shape, a.dtype)), sample.kwargs,
-                         sample.scale, backward=True)
+        empty = np.zeros(a.shape[:axis] + (0,) + a.shape[axis + 1:], a.dtype)
+        new = empty if j is None else [empty if k == j else b for k, b in enumerate(sample.args[i])]
+        check_like_torch(op, _replace(sample.args, i, new), sample.kwargs, sample.scale,
+                         backward=True)
 
     check()
 
@@ -137,8 +151,8 @@ def test_other_dtypes(op, dtype):
                 op.torch(*targs, **kwargs)
             return
         assert_same(op.torch(*targs, **kwargs), expected, 4 * sample.scale * max(
-            1.0, *(float(t.abs().max()) for t in targs if isinstance(t, torch.Tensor)
-                   and t.numel() and t.is_floating_point())))
+            [1.0, *(float(t.abs().max()) for t in targs if isinstance(t, torch.Tensor)
+                    and t.numel() and t.is_floating_point())]))
 
     check()
 

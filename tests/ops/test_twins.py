@@ -6,8 +6,6 @@ op added to one and not the other, or to neither registry nor ``__all__``, fails
 
 import importlib
 import inspect
-import re
-from pathlib import Path
 
 import pytest
 import torch.nn.functional as F
@@ -52,58 +50,17 @@ def test_public_ops_are_written_out(module):
         assert f"\ndef {name}(" in source, f"{module}.{name} is not written out"
 
 
-# Ops of Parts 2-5 written before the registry existed. Each is tested in the older style by
-# the file named (torch oracle or direct formula, autograd, finite differences, bad inputs), but
-# not yet by the registry's edge-case sweep. Registering one means deleting it here.
-NOT_YET_REGISTERED = {
-    "tests/ops/test_norm_dropout_adaptive.py": [
-        "adaptive_avg_pool2d", "batch_norm", "dropout", "local_response_norm"],
-    "tests/ops/test_boxes.py": [
-        "batched_nms", "box_area", "box_convert", "box_iou", "box_iou_pairwise",
-        "clip_boxes_to_image", "nms"],
-    "tests/ops/test_roi.py": ["roi_align", "roi_align_weights", "roi_pool"],
-    "tests/ops/test_embedding_ops.py": [
-        "contrastive_loss", "cosine_similarity", "pairwise_distance", "triplet_loss",
-        "triplet_margin_loss"],
-    "tests/ops/test_style_ops.py": [
-        "content_cost", "gram_matrix", "style_cost", "style_layer_cost", "total_variation"],
-}
-
-
-def _not_yet_registered():
-    names = set()
-    for path, ops in NOT_YET_REGISTERED.items():
-        names |= set(ops) | {op + "_backward" for op in ops}
-    return names
-
-
 def test_every_public_op_is_in_the_registry():
     registered = {op.name for op in OPS}
     assert len(registered) == len(OPS), "an op is registered twice"
     backwards = {op.name + "_backward" for op in OPS if op.numpy_backward is not None}
     public = set(numpy_ops.__all__)
-    assert public - registered - backwards - _not_yet_registered() == set(), \
+    assert public - registered - backwards == set(), \
         "add these to tests/ops/registry.py (its docstring says how)"
     assert registered - public == set(), "registered ops that numpy_ops does not export"
     for op in OPS:
         if op.grads:
             assert op.numpy_backward is not None or not op.fd_examples, op.name
-
-
-def test_the_ops_not_yet_registered_are_tested_where_the_list_says():
-    """The waiting list only names public ops, none of them registered, each one called by
-    name in the test file listed for it."""
-    root = Path(__file__).resolve().parents[2]
-    registered = {op.name for op in OPS}
-    for path, ops in NOT_YET_REGISTERED.items():
-        source = (root / path).read_text()
-        for op in ops:
-            assert op in numpy_ops.__all__ and op in torch_ops.__all__, op
-            assert op not in registered, f"{op} is registered: delete it from the waiting list"
-            assert re.search(rf"\b{op}\b", source), f"{path} does not test {op}"
-            backward = op + "_backward"
-            if backward in numpy_ops.__all__:
-                assert re.search(rf"\b{backward}\b", source), f"{path} does not test {backward}"
 
 
 # Arguments an op adds to torch's, documented in its docstring: dropout's explicit generator.
