@@ -32,7 +32,7 @@ from ..train.tasks import Task
 from .anchors import match_anchors
 
 __all__ = ["assign_cells", "encode_yolo", "decode_yolo", "yolo_activations", "YOLOLoss",
-           "detect"]
+           "detect", "dihedral"]
 
 
 def _anchors(op, anchors):
@@ -291,3 +291,49 @@ def detect(model, images, num_classes: int, image_size: int, anchors=None,
     finally:
         model.train(was_training)
     return out
+
+
+def dihedral(images, boxes, k: int):
+    """One of the 8 symmetries of the square applied to square images and their boxes.
+
+    ``images`` (N, C, H, H) and ``boxes`` a list of N (k_i, 4) ``'xyxy'`` pixel arrays (or one
+    (k, 4) array for a single image given as (C, H, H)). The bits of ``k`` (0 to 7) choose, in
+    this order, a left-right mirror (``x -> H - x``), an up-down mirror (``y -> H - y``) and a
+    transpose (``x <-> y``); together they make all four rotations by 90 degrees and the four
+    reflections. A box stays the tight box of its (moved) object, so labels carry over
+    unchanged when the classes look the same under the symmetry (circles, squares, triangles).
+    Returns ``(images, boxes)`` in the input's form; ``k = 0`` returns copies. Augments the
+    detector's training scenes in section 3.9.
+    """
+    op = "dihedral"
+    k = V.check_int(op, "k", k, minimum=0, maximum=7)
+    x = np.asarray(images)
+    single = not isinstance(boxes, (list, tuple))
+    if single:
+        if x.ndim != 3:
+            raise ValueError(f"{op}: one image must have shape (C, H, W), got {x.shape}")
+        x, boxes = x[None], [boxes]
+    if x.ndim != 4 or x.shape[2] != x.shape[3]:
+        raise ValueError(f"{op}: images must have shape (N, C, H, H) (square), got {x.shape}")
+    if len(boxes) != len(x):
+        raise ValueError(f"{op}: {len(x)} images but {len(boxes)} box arrays")
+    size = x.shape[-1]
+    out = []
+    for b in boxes:
+        dtype = np.asarray(b).dtype if np.asarray(b).dtype.kind == "f" else np.float64
+        b = _boxes(op, b)
+        if k & 1:
+            b = np.stack([size - b[:, 2], b[:, 1], size - b[:, 0], b[:, 3]], axis=1)
+        if k & 2:
+            b = np.stack([b[:, 0], size - b[:, 3], b[:, 2], size - b[:, 1]], axis=1)
+        if k & 4:
+            b = b[:, [1, 0, 3, 2]]
+        out.append(b.astype(dtype))
+    if k & 1:
+        x = x[..., ::-1]
+    if k & 2:
+        x = x[..., ::-1, :]
+    if k & 4:
+        x = x.swapaxes(-1, -2)
+    x = np.ascontiguousarray(x)
+    return (x[0], out[0]) if single else (x, out)

@@ -157,3 +157,43 @@ def test_bad_input():
         yolo.YOLOLoss(3, 64).prepare((np.zeros((2, 3, 8, 8), np.float32),
                                       np.zeros((2, 4, 4, 1, 7), np.float32)), "cpu",
                                      torch.float32)
+
+
+@given(st.integers(0, 7), st.integers(0, 10_000))
+def test_dihedral_moves_boxes_with_their_objects(k, seed):
+    """A box drawn as a mask, moved with the image, has the moved box as its tight box."""
+    rng = np.random.default_rng(seed)
+    size = 16
+    x1, y1 = rng.integers(0, size - 1, 2)
+    x2, y2 = rng.integers(x1 + 1, size + 1), rng.integers(y1 + 1, size + 1)
+    image = np.zeros((2, size, size), np.float32)
+    image[0, y1:y2, x1:x2] = 1.0
+    image[1] = rng.random((size, size))
+    box = np.array([[x1, y1, x2, y2]], np.float32)
+    moved, moved_box = yolo.dihedral(image, box, k)
+    assert moved.shape == image.shape and moved_box.dtype == np.float32
+    rows, cols = np.flatnonzero(moved[0].any(1)), np.flatnonzero(moved[0].any(0))
+    np.testing.assert_array_equal(moved_box[0], [cols[0], rows[0], cols[-1] + 1, rows[-1] + 1])
+    assert sorted(moved[1].ravel().tolist()) == sorted(image[1].ravel().tolist())
+
+
+def test_dihedral_gives_eight_distinct_images_and_keeps_batches():
+    image = np.arange(2 * 4 * 4, dtype=np.float32).reshape(1, 2, 4, 4)
+    images = [yolo.dihedral(image, [np.zeros((0, 4))], k)[0] for k in range(8)]
+    assert len({im.tobytes() for im in images}) == 8
+    np.testing.assert_array_equal(images[0], image)
+    s = scenes(3, 32, seed=2)
+    x, b = yolo.dihedral(s.images, s.boxes, 5)
+    assert x.shape == s.images.shape and [len(v) for v in b] == [len(v) for v in s.boxes]
+    back, b_back = yolo.dihedral(*yolo.dihedral(s.images, s.boxes, 1), 1)   # a mirror twice
+    np.testing.assert_array_equal(back, s.images)
+    for got, want in zip(b_back, s.boxes):
+        np.testing.assert_allclose(got, want)
+    with pytest.raises(ValueError, match="k"):
+        yolo.dihedral(s.images, s.boxes, 8)
+    with pytest.raises(ValueError, match="square"):
+        yolo.dihedral(np.zeros((1, 3, 4, 5)), [np.zeros((0, 4))], 0)
+    with pytest.raises(ValueError, match="box arrays"):
+        yolo.dihedral(s.images, s.boxes[:2], 0)
+    with pytest.raises(ValueError, match="x2 < x1"):
+        yolo.dihedral(s.images[:1], [np.array([[5.0, 0, 1, 1]])], 0)
