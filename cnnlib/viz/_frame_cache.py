@@ -294,12 +294,20 @@ def _versions() -> str:
             f"{matplotlib.__version__} pillow {PIL.__version__}")
 
 
+# rcParams that change no pixel of a figure rendered to PNG: Jupyter's inline backend turns
+# ``interactive`` on after the first figure it shows, so a second Run All would otherwise miss
+# every frame drawn before that point.
+_NOT_DRAWN = ("backend", "backend_fallback", "interactive", "figure.max_open_warning",
+              "savefig.directory", "toolbar", "webagg.")
+
+
 def _style_stamp() -> str:
-    """Matplotlib's settings (``rcParams``): a notebook that changes a font size or a style
-    changes every picture drawn after it."""
+    """Matplotlib's settings (``rcParams``) that can change a picture: a notebook that changes
+    a font size or a style changes every picture drawn after it."""
     import matplotlib
 
-    text = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()))
+    text = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()
+                       if not k.startswith(_NOT_DRAWN)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

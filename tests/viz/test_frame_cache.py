@@ -137,6 +137,18 @@ def test_matplotlib_settings_are_in_the_key(renders):
     assert a != b and len(renders) == 8
 
 
+def test_settings_that_draw_nothing_are_not_in_the_key(renders, frame_cache):
+    """Jupyter's inline backend turns ``interactive`` on after the first figure it shows; a
+    second Run All must still find the frames the first one drew before that."""
+    import matplotlib
+
+    with matplotlib.rc_context({"interactive": False}):
+        a = _make().frames()
+    with matplotlib.rc_context({"interactive": True, "figure.max_open_warning": 3}):
+        b = _make().frames()
+    assert a == b and len(renders) == 4
+
+
 def test_unhashable_globals_turn_the_cache_off(renders, frame_cache):
     class Thing:
         scale = 1.0
