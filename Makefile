@@ -116,6 +116,7 @@ bench: env
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.style
+	$(BIN)/python -m bench.nms
 	$(BIN)/python -m bench.runall
 
 clean:
