@@ -106,16 +106,10 @@ class LandmarkNet(nn.Sequential):
 
     def __init__(self, num_landmarks: int, image_size: int = 32, in_channels: int = 3,
                  width: int = 16, hidden: int = 128):
-        op = "LandmarkNet"
-        k = V.check_int(op, "num_landmarks", num_landmarks, minimum=1)
-        size = V.check_int(op, "image_size", image_size, minimum=4)
-        if size % 4:
-            raise ValueError(f"{op}: image_size must be a multiple of 4, got {size}")
-        c = V.check_int(op, "in_channels", in_channels, minimum=1)
-        w = V.check_int(op, "width", width, minimum=1)
-        h = V.check_int(op, "hidden", hidden, minimum=1)
-        super().__init__(*_positional_layers(c, w, size, h, 2 * k))
+        k = V.check_int("LandmarkNet", "num_landmarks", num_landmarks, minimum=1)
+        super().__init__(*_positional_layers("LandmarkNet", in_channels, width, image_size,
+                                             hidden, 2 * k))
         with torch.no_grad():
             self[-1].weight.zero_()
             self[-1].bias.fill_(0.5)
-        self.num_landmarks, self.image_size = k, size
+        self.num_landmarks, self.image_size = k, int(image_size)

@@ -203,9 +203,15 @@ def _conv_bn_relu(c_in: int, c_out: int) -> list:
     return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
-def _positional_layers(in_channels: int, width: int, size: int, hidden: int, outputs: int) -> list:
-    """The layers of :class:`Localizer` (and of the landmark network of section 3.2)."""
-    w = width
+def _positional_layers(op: str, in_channels, width, image_size, hidden, outputs: int) -> list:
+    """The layers of :class:`Localizer` (and of the landmark network of section 3.2), after
+    checking the arguments the two share for ``op``."""
+    size = V.check_int(op, "image_size", image_size, minimum=4)
+    if size % 4:
+        raise ValueError(f"{op}: image_size must be a multiple of 4, got {size}")
+    in_channels = V.check_int(op, "in_channels", in_channels, minimum=1)
+    w = V.check_int(op, "width", width, minimum=1)
+    hidden = V.check_int(op, "hidden", hidden, minimum=1)
     return [CoordChannels(), *_conv_bn_relu(in_channels + 2, w), nn.MaxPool2d(2),
             *_conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),
             *_conv_bn_relu(2 * w, 4 * w), *_conv_bn_relu(4 * w, 4 * w),
@@ -227,16 +233,10 @@ class Localizer(nn.Sequential):
 
     def __init__(self, num_classes: int, image_size: int = 32, in_channels: int = 3,
                  width: int = 16, hidden: int = 128):
-        op = "Localizer"
-        n = V.check_int(op, "num_classes", num_classes, minimum=1)
-        size = V.check_int(op, "image_size", image_size, minimum=4)
-        if size % 4:
-            raise ValueError(f"{op}: image_size must be a multiple of 4, got {size}")
-        c = V.check_int(op, "in_channels", in_channels, minimum=1)
-        w = V.check_int(op, "width", width, minimum=1)
-        h = V.check_int(op, "hidden", hidden, minimum=1)
-        super().__init__(*_positional_layers(c, w, size, h, 5 + n))
-        self.num_classes, self.image_size = n, size
+        n = V.check_int("Localizer", "num_classes", num_classes, minimum=1)
+        super().__init__(*_positional_layers("Localizer", in_channels, width, image_size, hidden,
+                                             5 + n))
+        self.num_classes, self.image_size = n, int(image_size)
 
 
 def localize(model, images, image_size: int, batch_size: int = 256):
