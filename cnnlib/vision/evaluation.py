@@ -49,6 +49,16 @@ def _per_image(op, name, arrays, n=None, width=None):
     return out
 
 
+def _detections_args(op, gt_boxes, gt_labels, det_boxes, det_scores, det_labels):
+    """The five per-image lists of a detection evaluation, checked to agree image by image."""
+    gb = _per_image(op, "gt_boxes", gt_boxes, width=4)
+    n = len(gb)
+    return (gb, _per_image(op, "gt_labels", gt_labels, n),
+            _per_image(op, "det_boxes", det_boxes, n, width=4),
+            _per_image(op, "det_scores", det_scores, n),
+            _per_image(op, "det_labels", det_labels, n))
+
+
 def match_detections(det_boxes, det_scores, gt_boxes, iou_threshold: float = 0.5):
     """Which detections of one image and one class are true positives.
 
@@ -93,12 +103,9 @@ def precision_recall(det_boxes, det_scores, det_labels, gt_boxes, gt_labels, lab
     Returns ``(precision, recall, scores)``, each (D,), and the number of objects. Section 3.9.
     """
     op = "precision_recall"
-    gb = _per_image(op, "gt_boxes", gt_boxes, width=4)
+    gb, gl, db, ds, dl = _detections_args(op, gt_boxes, gt_labels, det_boxes, det_scores,
+                                          det_labels)
     n = len(gb)
-    gl = _per_image(op, "gt_labels", gt_labels, n)
-    db = _per_image(op, "det_boxes", det_boxes, n, width=4)
-    ds = _per_image(op, "det_scores", det_scores, n)
-    dl = _per_image(op, "det_labels", det_labels, n)
     m = V.check_int(op, "max_detections", max_detections, minimum=1)
     all_scores, all_tp, n_obj = [], [], 0
     for i in range(n):
@@ -169,12 +176,9 @@ def to_coco(gt_boxes, gt_labels, det_boxes, det_scores, det_labels, classes, ima
     ``(height, width)``. Section 3.9.
     """
     op = "to_coco"
-    gb = _per_image(op, "gt_boxes", gt_boxes, width=4)
+    gb, gl, db, ds, dl = _detections_args(op, gt_boxes, gt_labels, det_boxes, det_scores,
+                                          det_labels)
     n = len(gb)
-    gl = _per_image(op, "gt_labels", gt_labels, n)
-    db = _per_image(op, "det_boxes", det_boxes, n, width=4)
-    ds = _per_image(op, "det_scores", det_scores, n)
-    dl = _per_image(op, "det_labels", det_labels, n)
     h, w = (image_size, image_size) if V.is_int(image_size) else tuple(image_size)
     images = [{"id": i + 1, "width": int(w), "height": int(h)} for i in range(n)]
     categories = [{"id": c + 1, "name": str(name)} for c, name in enumerate(classes)]
