@@ -18,7 +18,8 @@ What makes it fast, none of which changes a result:
   matrix product reads it while it is still in cache.
 * A 1x1 convolution at stride 1 needs no patch matrix at all.
 * Thin layers (few filters times a short patch row) put the patch matrices of a block's
-  examples side by side and multiply once per block instead of once per example
+  examples side by side and multiply once per block instead of once per example; small
+  images, whose full-width rows waste many columns, put only the kept columns side by side
   (:func:`plan` says when, and why).
 * The adjoint takes whichever of two equal forms has the smaller patch matrix: the
   gather form the reference uses (zero-stuff, pad, correlate with the flipped filter)
@@ -100,6 +101,7 @@ class _Windows:
         self.row_step = steps[0]
         # Drops the thrown-away columns of an (N, O, rows, *grid[1:]) block.
         self.trim = (slice(None),) * 3 + tuple(slice(m) for m in out_spatial[1:])
+        self.kept = out_spatial                       # the outputs a block keeps, per example
         self.kp = math.prod(kernel)
         # The thrown-away columns of the last output row read past the last example.
         self.slack = sum(r * st for r, st in zip(reach[1:], steps[1:]))
@@ -111,19 +113,50 @@ class _Windows:
                                                        for p, s, st in zip(pos, stride, steps)))
         self.n, self.c, self.dtype = n, c, xp.dtype
         self.example, self.channel = c * phases * vol, phases * vol
-        if phases == 1 and tuple(xp.shape[2:]) == grid and xp.flags.c_contiguous:
-            self.source = xp                     # stride 1: the padded input as it is
-            self.copied = False
-        else:
-            # Space-to-depth into (N, C, phases, *grid), zeros where the input ends.
-            self.source = np.zeros(n * self.example + self.slack, dtype=xp.dtype)
-            dest = self.source[:n * self.example].reshape((n, c, phases) + grid)
-            for phase, first in enumerate(kernel_offsets(stride)):
-                part = xp[(slice(None), slice(None)) + tuple(
-                    slice(f, f + s * g, s) for f, s, g in zip(first, stride, grid))]
-                dest[(slice(None), slice(None), phase) +
-                     tuple(slice(m) for m in part.shape[2:])] = part
-            self.copied = True
+        self.xp, self.grid, self.stride, self.dilation = xp, grid, tuple(stride), tuple(dilation)
+        self.kernel = tuple(kernel)
+        self._source = None
+
+    @property
+    def source(self) -> np.ndarray:
+        """The input the tap views read, arranged on first use (the compact strategy never is)."""
+        if self._source is None:
+            xp, grid, stride = self.xp, self.grid, self.stride
+            phases = math.prod(stride)
+            if phases == 1 and tuple(xp.shape[2:]) == grid and xp.flags.c_contiguous:
+                self._source = xp                     # stride 1: the padded input as it is
+            else:
+                # Space-to-depth into (N, C, phases, *grid), zeros where the input ends.
+                self._source = np.zeros(self.n * self.example + self.slack, dtype=xp.dtype)
+                dest = self._source[:self.n * self.example].reshape(
+                    (self.n, self.c, phases) + grid)
+                for phase, first in enumerate(kernel_offsets(stride)):
+                    part = xp[(slice(None), slice(None)) + tuple(
+                        slice(f, f + s * g, s) for f, s, g in zip(first, stride, grid))]
+                    dest[(slice(None), slice(None), phase) +
+                         tuple(slice(m) for m in part.shape[2:])] = part
+        return self._source
+
+    @property
+    def copied(self) -> bool:
+        return self.source is not self.xp
+
+    def compact_blocks(self) -> list[slice]:
+        """Blocks of whole examples whose compact patch matrix stays about ``_CHUNK_BYTES``."""
+        return _batch_chunks(self.n, self.c * self.kp * math.prod(self.kept) * self.dtype.itemsize)
+
+    def gather(self, rows: slice, scratch: np.ndarray) -> np.ndarray:
+        """The compact patch matrices of the examples ``rows`` side by side, (C * kp, nb, L),
+        ``L = prod(out_spatial)``: each tap's strided view of the padded input, copied once.
+        No full-width rows, so nothing is thrown away, and no space-to-depth copy is needed."""
+        nb = rows.stop - rows.start
+        block = scratch[:nb * self.c * self.kp * math.prod(self.kept)].reshape(
+            (self.c, self.kp, nb) + self.kept)
+        src = self.xp[rows].swapaxes(0, 1)
+        for t, tap in enumerate(kernel_offsets(self.kernel)):
+            block[:, t] = src[(slice(None), slice(None)) +
+                              tap_slices(tap, self.stride, self.dilation, self.kept)]
+        return block.reshape(self.c * self.kp, nb, -1)
 
     def blocks(self):
         """(examples, output rows) blocks whose patch matrix stays about ``_CHUNK_BYTES`` large.
@@ -131,7 +164,7 @@ class _Windows:
         Small examples are grouped; a large one is cut into bands of output rows (along
         the first spatial axis), so the patch matrix is used while still in cache.
         """
-        row = self.c * self.kp * self.row_length * self.source.itemsize
+        row = self.c * self.kp * self.row_length * self.dtype.itemsize
         per_example = row * self.out_rows
         if per_example <= _CHUNK_BYTES:
             return [(rows, slice(0, self.out_rows)) for rows in _batch_chunks(self.n, per_example)]
@@ -179,9 +212,10 @@ class _Windows:
         return block.reshape(nb, c * self.kp, length)
 
 
-#: Forces :func:`plan`'s answer when set ("per_example" or "side_by_side"); tests use it to run
-#: every strategy on every problem.
+#: Forces :func:`plan`'s answer when set ("per_example", "side_by_side" or "compact"); tests use
+#: it to run every strategy on every problem.
 FORCE_PLAN: str | None = None
+STRATEGIES = ("per_example", "side_by_side", "compact")
 
 # A filter matrix below this many entries (O/g rows times C/g * taps columns) makes a product
 # too small to run near the machine's matmul speed one example at a time. Measured on the bench
@@ -190,13 +224,22 @@ FORCE_PLAN: str | None = None
 # and every wider layer slower, because the transposing copy of the result costs more than it
 # saves there.
 _THIN = 4096
+# Full-width rows waste this fraction of the product's columns or more: 3x3 at 14 (16 columns
+# for 14 outputs, 14%), but not 3x3 at 28 (7%) or the stem (5%). Measured on the bench suite,
+# the compact patch matrix ran the 3x3 layer at 14 about 15% faster (its copies of 14-value
+# rows cost less than the 2 wasted columns of every 16), and the layers at 28 and 56 a little
+# slower.
+_WASTE = 0.1
 
 
-def plan(out_rows: int, patch_rows: int, whole_examples: bool) -> str:
+def plan(out_rows: int, patch_rows: int, whole_examples: bool, waste: float = 0.0,
+         strided: bool = False) -> str:
     """How :func:`correlate` and :func:`weight_grad` multiply one block of the batch.
 
     ``out_rows`` is O/g (filters per group), ``patch_rows`` C/g * prod(K) (the patch matrix's
-    rows), ``whole_examples`` whether the blocks hold whole examples rather than bands of one.
+    rows), ``whole_examples`` whether the blocks hold whole examples rather than bands of one,
+    ``waste`` the fraction of the full-width patch matrix's columns that are thrown away,
+    ``strided`` whether any stride is above 1.
 
     - ``"per_example"``: one matrix product per example, (O/g, C/g K) by (C/g K, L). Wide
       layers make products large enough to run near full speed, and the result lands in the
@@ -207,16 +250,25 @@ def plan(out_rows: int, patch_rows: int, whole_examples: bool) -> str:
       makes per-example products whose fixed cost and poor use of the registers dominate;
       one wide product pays them once, for the price of one transposing copy of the block's
       result.
+    - ``"compact"``: side by side, but with only the columns of kept outputs, each tap's
+      strided view of the padded input copied once (:meth:`_Windows.gather`). Small images
+      waste many columns of full-width rows (2 of every 16 for 3x3 at 14), and their
+      per-example products are narrow (224 columns); copying short rows costs less than
+      multiplying the waste, and the block's product is wide. A strided layer (the 7x7/2
+      stem) needs no space-to-depth copy of its input this way, which the full-width
+      strategies pay before their first block.
     """
     if FORCE_PLAN is not None:
         return FORCE_PLAN if whole_examples else "per_example"
     if whole_examples and out_rows * patch_rows < _THIN:
         return "side_by_side"
+    if whole_examples and (waste >= _WASTE or strided):
+        return "compact"
     return "per_example"
 
 
 def _side_by_side(win: _Windows, rows: slice, scratch: np.ndarray) -> np.ndarray:
-    """The patch matrices of the examples ``rows`` side by side: (C * kp, nb, L)."""
+    """The full-width patch matrices of the examples ``rows`` side by side: (C * kp, nb, L)."""
     views = win.taps(rows, slice(0, win.out_rows))
     nb, c, length = views[0].shape
     block = scratch[:nb * c * win.kp * length].reshape(c, win.kp, nb, length)
@@ -225,14 +277,37 @@ def _side_by_side(win: _Windows, rows: slice, scratch: np.ndarray) -> np.ndarray
     return block.reshape(c * win.kp, nb, length)
 
 
+def _strategy(win: _Windows, out_rows: int, patch_rows: int):
+    """:func:`plan`'s strategy for ``win``, its blocks and a scratch buffer for them."""
+    blocks = win.blocks()
+    whole = blocks[0][1] == slice(0, win.out_rows)
+    waste = 1 - math.prod(win.kept) / max(win.out_rows * win.row_length, 1)
+    strategy = plan(out_rows, patch_rows, whole, waste, strided=any(s > 1 for s in win.stride))
+    if strategy == "compact":
+        rows = win.compact_blocks()
+        return strategy, [(r, slice(0, win.out_rows)) for r in rows], np.empty(
+            (rows[0].stop - rows[0].start) * win.c * win.kp * math.prod(win.kept), win.dtype)
+    return strategy, blocks, win.buffer(blocks)
+
+
+def _place(res: np.ndarray, bias, dest: np.ndarray) -> None:
+    """Copy a block's result into the output, adding the bias (None: none) on the way."""
+    if bias is None:
+        dest[...] = res
+    else:
+        np.add(res, bias, out=dest)
+
+
 def correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
-              out_spatial) -> np.ndarray:
+              out_spatial, bias=None) -> np.ndarray:
     """Cross-correlate an already padded ``xp`` (N, C, *P) with ``weight`` (O, C/g, *K).
 
-    Returns (N, O, *out_spatial). A chunk of examples at a time, it builds the patch
-    matrix (one row per weight of a filter, one column per output position, see
-    :class:`_Windows`) and multiplies the weights, reshaped to (O, C/g * prod(K)), by
-    it: one matrix product per example and group.
+    Returns (N, O, *out_spatial), plus ``bias`` (O,) if given. A chunk of examples at a
+    time, it builds the patch matrix (one row per weight of a filter, one column per
+    output position, see :class:`_Windows`) and multiplies the weights, reshaped to
+    (O, C/g * prod(K)), by it: one matrix product per example and group, or per block
+    (:func:`plan`). The bias is added as each block's result is copied into place, while
+    it is still in cache, instead of in another pass over the whole output.
     """
     n, c = xp.shape[:2]
     o, cg = weight.shape[:2]
@@ -241,23 +316,29 @@ def correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
     kp = math.prod(kernel)
     out_spatial = tuple(out_spatial)
     w2 = weight.reshape(g, o // g, cg * kp)
+    b = None if bias is None else bias.reshape((1, o) + (1,) * len(out_spatial))
     if kp == 1 and all(s == 1 for s in stride) and tuple(xp.shape[2:]) == out_spatial:
         # A 1x1 convolution at stride 1 reads the input as it is: no patch matrix at all.
         cols = xp.reshape(n, g, cg, -1)
-        res = w2 * cols if cg == 1 else np.matmul(w2, cols)
-        return res.reshape((n, o) + out_spatial)
+        res = (w2 * cols if cg == 1 else np.matmul(w2, cols)).reshape((n, o) + out_spatial)
+        if b is not None:
+            res += b
+        return res
     out = np.empty((n, o) + out_spatial, dtype=xp.dtype)
     win = _Windows(xp, kernel, stride, dilation, out_spatial)
-    blocks = win.blocks()
-    scratch = win.buffer(blocks)
-    whole = blocks[0][1] == slice(0, win.out_rows)
-    if plan(o // g, cg * kp, whole) == "side_by_side":
+    strategy, blocks, scratch = _strategy(win, o // g, cg * kp)
+    if strategy != "per_example":
+        compact = strategy == "compact"
         for rows, _ in blocks:
             nb = rows.stop - rows.start
-            cols = _side_by_side(win, rows, scratch).reshape(g, cg * kp, -1)
+            cols = win.gather(rows, scratch) if compact else _side_by_side(win, rows, scratch)
+            cols = cols.reshape(g, cg * kp, -1)
             res = w2[0] @ cols[0] if g == 1 else np.matmul(w2, cols)     # (g, O/g, nb L)
-            res = res.reshape((o, nb, win.out_rows) + win.row_shape).swapaxes(0, 1)
-            out[rows] = res[win.trim]
+            if compact:
+                res = res.reshape((o, nb) + out_spatial).swapaxes(0, 1)
+            else:
+                res = res.reshape((o, nb, win.out_rows) + win.row_shape).swapaxes(0, 1)[win.trim]
+            _place(res, b, out[rows])
         return out
     for rows, band in blocks:
         nb = rows.stop - rows.start
@@ -266,7 +347,8 @@ def correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
             res = np.matmul(w2[0], cols)
         else:
             res = np.matmul(w2, cols.reshape(nb, g, cg * kp, -1))
-        out[rows, :, band] = res.reshape((nb, o, band.stop - band.start) + win.row_shape)[win.trim]
+        _place(res.reshape((nb, o, band.stop - band.start) + win.row_shape)[win.trim], b,
+               out[rows, :, band])
     return out
 
 
@@ -277,28 +359,31 @@ def weight_grad(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation,
     Returns the weight gradient (O, C/g, *K): for each weight, the sum over the batch
     and all output positions of the output gradient times the input value that
     weight multiplied, i.e. ``grad`` (as a matrix) times the transposed patch matrix.
-    The patch matrix has the full-width rows of :class:`_Windows`; the gradient gets zeros
-    in its thrown-away columns.
+    The full-width patch matrix of :class:`_Windows` meets a gradient with zeros in its
+    thrown-away columns; the compact one meets the gradient as it is.
     """
     n, c = xp.shape[:2]
     o = grad.shape[1]
     g, og, cg = groups, o // groups, c // groups
     kp = math.prod(kernel)
     win = _Windows(xp, kernel, stride, dilation, grad.shape[2:])
-    blocks = win.blocks()
-    scratch = win.buffer(blocks)
+    strategy, blocks, scratch = _strategy(win, og, cg * kp)
     rows0, band0 = blocks[0]
-    if plan(og, cg * kp, band0 == slice(0, win.out_rows)) == "side_by_side":
-        # The block's gradient as (O, nb, L) with zeros in the thrown-away columns, times the
-        # side-by-side patch matrix transposed: one product per block and group.
+    dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
+    if strategy != "per_example":
+        # The block's gradient as (O, nb, L) (zeros in the thrown-away columns unless compact),
+        # times the side-by-side patch matrix transposed: one product per block and group.
+        compact = strategy == "compact"
         nb0 = rows0.stop - rows0.start
-        wide = np.zeros((o, nb0, win.out_rows) + win.row_shape, dtype=grad.dtype)
-        dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
+        wide = np.zeros((o, nb0) + (win.kept if compact else (win.out_rows,) + win.row_shape),
+                        dtype=grad.dtype)
+        kept = (slice(None),) * 2 if compact else (slice(None),) + win.trim[1:]
         for rows, _ in blocks:
             nb = rows.stop - rows.start
-            cols = _side_by_side(win, rows, scratch).reshape(g, cg * kp, -1)
+            cols = win.gather(rows, scratch) if compact else _side_by_side(win, rows, scratch)
+            cols = cols.reshape(g, cg * kp, -1)
             part = wide[:, :nb]
-            part[(slice(None),) + win.trim[1:]] = grad[rows].swapaxes(0, 1)
+            part[kept] = grad[rows].swapaxes(0, 1)
             grad_cols = part.reshape(g, og, -1)
             if g == 1:
                 dw[0] += grad_cols[0] @ cols[0].T
@@ -307,7 +392,6 @@ def weight_grad(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation,
         return dw.reshape(o, cg, *kernel)
     wide_grad = np.zeros((rows0.stop - rows0.start, o, band0.stop - band0.start) + win.row_shape,
                          dtype=grad.dtype)
-    dw = np.zeros((g, og, cg * kp), dtype=xp.dtype)
     for rows, band in blocks:
         nb, nh = rows.stop - rows.start, band.stop - band.start
         cols = win.columns(rows, band, scratch).reshape(nb, g, cg * kp, -1)

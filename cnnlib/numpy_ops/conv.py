@@ -77,16 +77,18 @@ def _patch_matrix(xp: np.ndarray, kernel, stride, dilation, out_spatial, groups:
     return patches.reshape(n, groups, c // groups * math.prod(kernel), math.prod(out_spatial))
 
 
-def _correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int, out_spatial):
+def _correlate(xp: np.ndarray, weight: np.ndarray, stride, dilation, groups: int, out_spatial,
+               bias=None):
     """Cross-correlate a padded ``xp`` (N, C, *P) with ``weight`` (O, C/groups, *K): (N, O, *out).
 
     One matrix product per example and group: the weights as a (O/groups, C/groups * prod(K))
-    matrix times the patch matrix.
+    matrix times the patch matrix; then ``bias`` (O,), if given, added to every position.
     """
     n, o = xp.shape[0], weight.shape[0]
     cols = _patch_matrix(xp, weight.shape[2:], stride, dilation, out_spatial, groups)
     z = weight.reshape(groups, o // groups, cols.shape[2]) @ cols     # (N, groups, O/groups, L)
-    return z.reshape((n, o) + tuple(out_spatial))
+    z = z.reshape((n, o) + tuple(out_spatial))
+    return z if bias is None else z + bias.reshape((1, o) + (1,) * len(out_spatial))
 
 
 def _weight_grad(xp: np.ndarray, grad: np.ndarray, kernel, stride, dilation, groups: int):
@@ -126,7 +128,7 @@ def _adjoint(grad: np.ndarray, weight: np.ndarray, stride, pad_left, dilation, g
 # --- the one switch between the readable core and the fast kernel --------------------------------
 
 class _Kernel(NamedTuple):
-    correlate: Callable      # (xp, weight, stride, dilation, groups, out_spatial)
+    correlate: Callable      # (xp, weight, stride, dilation, groups, out_spatial, bias=None)
     weight_grad: Callable    # (xp, grad, kernel, stride, dilation, groups)
     adjoint: Callable        # (grad, weight, stride, pad_left, dilation, groups, in_spatial)
 
@@ -190,8 +192,8 @@ def _bias_grad(gy, bias, nd: int):
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     a = V.conv_args(op, nd, input, weight, bias, stride, padding, dilation, groups, "numpy")
     xp = _pad(_batch(input, a.batched), a.pad_left, a.pad_right)
-    out = _kernel(xp).correlate(xp, weight, a.stride, a.dilation, a.groups, a.spatial_out)
-    return _unbatch(_add_bias(out, bias, nd), a.batched)
+    out = _kernel(xp).correlate(xp, weight, a.stride, a.dilation, a.groups, a.spatial_out, bias)
+    return _unbatch(out, a.batched)
 
 
 def _conv_backward(op, nd, grad_output, input, weight, bias, stride, padding, dilation, groups):

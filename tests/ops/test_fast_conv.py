@@ -6,7 +6,8 @@ problems over 1-D to 3-D, groups, stride, dilation and padding; both kernels run
 forward and both backward passes of the convolution and of the transposed convolution,
 under block budgets small enough (1 byte, 2 KB) to cut the fast kernel's patch matrix
 into one-row bands and the batch into several blocks, and on each of the fast kernel's
-strategies (its own choice, one product per example, the examples side by side). Both
+strategies (its own choice, one product per example, the examples side by side at full
+width or compact). Both
 must agree with each other and with torch.
 """
 
@@ -28,7 +29,7 @@ from strategies import conv_problems, conv_transpose_problems
 # 1 byte: every block is one output row of one example; 2 KB: a few rows or examples;
 # the default: whole small problems in one block.
 BUDGETS = st.sampled_from([1, 2048, _fast_conv._CHUNK_BYTES])
-PLANS = st.sampled_from([None, "per_example", "side_by_side"])
+PLANS = st.sampled_from([None, *_fast_conv.STRATEGIES])
 
 
 def _present(arrays):
@@ -138,6 +139,11 @@ def test_the_plan_puts_thin_layers_side_by_side_and_bands_on_their_own():
     assert _fast_conv.plan(8, 3 * 5 * 5, True) == "side_by_side"        # LeNet's first layer
     assert _fast_conv.plan(256, 256 * 9, True) == "per_example"          # a wide 3x3 layer
     assert _fast_conv.plan(8, 75, False) == "per_example"                # a band of one example
+    assert _fast_conv.plan(256, 2304, True, waste=2 / 16) == "compact"   # 3x3 at 14 (16 wide)
+    assert _fast_conv.plan(128, 1152, True, waste=2 / 30) == "per_example"   # 3x3 at 28
+    assert _fast_conv.plan(8, 75, True, waste=0.5) == "side_by_side"     # thin comes first
+    assert _fast_conv.plan(256, 2304, False, waste=0.5) == "per_example"
+    assert _fast_conv.plan(64, 147, True, waste=3 / 59, strided=True) == "compact"   # the stem
     with mock.patch.object(_fast_conv, "FORCE_PLAN", "side_by_side"):
         assert _fast_conv.plan(256, 2304, True) == "side_by_side"
         assert _fast_conv.plan(8, 75, False) == "per_example"
