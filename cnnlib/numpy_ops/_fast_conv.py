@@ -225,10 +225,11 @@ STRATEGIES = ("per_example", "side_by_side", "compact")
 # saves there.
 _THIN = 4096
 # Full-width rows waste this fraction of the product's columns or more: 3x3 at 14 (16 columns
-# for 14 outputs, 14%), but not 3x3 at 28 (7%) or the stem (5%). Measured on the bench suite,
-# the compact patch matrix ran the 3x3 layer at 14 about 15% faster (its copies of 14-value
-# rows cost less than the 2 wasted columns of every 16), and the layers at 28 and 56 a little
-# slower.
+# for 14 outputs, 14%), but not 3x3 at 28 (7%). Measured on the bench suite (paired runs in
+# random order, median ratio), the compact patch matrix ran the 3x3 layer at 14 about 10%
+# faster than one product per example (its copies of 14-value rows cost less than the 2 wasted
+# columns of every 16, and the block's product is wider), and the layers at 28 and 56 a little
+# slower. Strided layers take it whatever their waste (see plan()).
 _WASTE = 0.1
 
 
