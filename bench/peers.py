@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 import tracemalloc
 
 from bench import _blas
@@ -177,7 +178,30 @@ def peak_extra_bytes(fn, *args) -> int:
     return max(0, peak - sum(r.nbytes for r in results if r is not None))
 
 
-def peer_row(layer, repeats: int) -> dict:
+def head_to_head(ours, theirs, rounds: int, seed: int = 0, clock=time.perf_counter) -> dict:
+    """Time ``ours`` and ``theirs`` in ``rounds`` rounds, in random order within each round.
+
+    Each round runs both once untimed and once timed, the order drawn afresh. Best-of-N times
+    of a few milliseconds swing by 10-30% from run to run on a shared machine, and a slow
+    spell lasts seconds: two contenders timed in the same round meet the same spell, so the
+    ratio of their times within a round is steadier than the ratio of two bests. Returns the
+    median of the per-round ratios (ours / theirs) and the share of rounds ``ours`` won.
+    """
+    order = np.random.default_rng(seed)
+    ratios = []
+    for _ in range(rounds):
+        took = [0.0, 0.0]
+        for i in order.permutation(2):
+            fn = (ours, theirs)[i]
+            fn()
+            start = clock()
+            fn()
+            took[i] = clock() - start
+        ratios.append(took[0] / took[1])
+    return dict(ratio=float(np.median(ratios)), won=float(np.mean(np.array(ratios) < 1)))
+
+
+def peer_row(layer, repeats: int, rounds: int = 0) -> dict:
     from bench.__main__ import best_times
 
     rng = np.random.default_rng(0)
@@ -202,6 +226,14 @@ def peer_row(layer, repeats: int) -> dict:
                     f"{key}_fwd_ms": tf * 1e3, f"{key}_bwd_ms": tb * 1e3,
                     f"{key}_fwd_mb": peak_extra_bytes(f, x, w, b, s, p) / 2 ** 20,
                     f"{key}_bwd_mb": peak_extra_bytes(bk, g, x, w, b, s, p) / 2 ** 20})
+    if rounds:
+        # numpy_ops against the peer that was fastest in the table, head to head.
+        for p_, contenders in (("fwd", fwd), ("bwd", bwd)):
+            keys = list(CONTENDERS)
+            peer = min(keys[1:], key=lambda k: row[f"{k}_{p_}_ratio"])
+            h2h = head_to_head(contenders[0], contenders[keys.index(peer)], rounds)
+            row.update({f"h2h_{p_}_peer": peer, f"h2h_{p_}_ratio": h2h["ratio"],
+                        f"h2h_{p_}_won": h2h["won"]})
     return row
 
 
@@ -228,6 +260,14 @@ def print_table(rows: list[dict], repeats: int) -> None:
     wins = sum(ratio < 1 for _, ratio in best.values())
     print(f"\nnumpy_ops forward is faster than the best peer on {wins} of {len(best)} layers: "
           + ", ".join(f"{layer} {ratio:.2f}x of {peer}" for layer, (peer, ratio) in best.items()))
+    if rows and "h2h_fwd_ratio" in rows[0]:
+        print("\nhead to head, numpy_ops against the best peer of each layer: median of the "
+              "per-round time ratios (rounds in random order), and rounds won")
+        for r in rows:
+            print(f"{r['layer']:<20}" + "".join(
+                f"  {title} {r[f'h2h_{p}_ratio']:.2f}x of {r[f'h2h_{p}_peer']}"
+                f" ({r[f'h2h_{p}_won']:.0%} won)" for p, title in (("fwd", "forward"),
+                                                                  ("bwd", "backward"))))
     print("targets: forward <= 1.5x torch (geometric mean) and no layer above 2.5x; "
           "backward <= 1.25x; faster than the best peer on every layer at a fraction of its memory")
 
@@ -238,6 +278,8 @@ def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m bench.peers",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="head-to-head rounds against the best peer (0: none)")
     parser.add_argument("--quick", action="store_true", help="two small layers, 2 repeats")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -248,7 +290,8 @@ def main(argv=None) -> list[dict]:
     warm_allocator()
     print(f"OpenBLAS kernels: {_blas.kernel_in_use()}; {BLAS_CHOICE}; "
           f"{torch.get_num_threads()} torch threads")
-    rows = [peer_row(layer, repeats) for layer in suite]
+    rounds = min(args.rounds, 2) if args.quick else args.rounds
+    rows = [peer_row(layer, repeats, rounds) for layer in suite]
     print_table(rows, repeats)
     if args.json:
         with open(args.json, "w") as fh:

@@ -115,6 +115,9 @@ class _Windows:
         self.example, self.channel = c * phases * vol, phases * vol
         self.xp, self.grid, self.stride, self.dilation = xp, grid, tuple(stride), tuple(dilation)
         self.kernel = tuple(kernel)
+        # Stride 1: the taps' offsets grow evenly along each kernel axis, so one strided view
+        # (nb, C, *K, length) holds them all and one copy builds a block (see tap_grid).
+        self.tap_steps = tuple(d * st for d, st in zip(dilation, steps)) if phases == 1 else None
         self._source = None
 
     @property
@@ -147,15 +150,18 @@ class _Windows:
 
     def gather(self, rows: slice, scratch: np.ndarray) -> np.ndarray:
         """The compact patch matrices of the examples ``rows`` side by side, (C * kp, nb, L),
-        ``L = prod(out_spatial)``: each tap's strided view of the padded input, copied once.
-        No full-width rows, so nothing is thrown away, and no space-to-depth copy is needed."""
-        nb = rows.stop - rows.start
+        ``L = prod(out_spatial)``: one strided view of the padded input (example, channel,
+        kernel tap, output position), copied once. No full-width rows, so nothing is thrown
+        away, and no space-to-depth copy is needed."""
+        nb, nd = rows.stop - rows.start, len(self.kernel)
+        x = self.xp[rows]
+        view = np.lib.stride_tricks.as_strided(
+            x, (nb, self.c) + self.kernel + self.kept,
+            x.strides[:2] + tuple(d * st for d, st in zip(self.dilation, x.strides[2:])) +
+            tuple(s * st for s, st in zip(self.stride, x.strides[2:])), writeable=False)
         block = scratch[:nb * self.c * self.kp * math.prod(self.kept)].reshape(
-            (self.c, self.kp, nb) + self.kept)
-        src = self.xp[rows].swapaxes(0, 1)
-        for t, tap in enumerate(kernel_offsets(self.kernel)):
-            block[:, t] = src[(slice(None), slice(None)) +
-                              tap_slices(tap, self.stride, self.dilation, self.kept)]
+            (self.c,) + self.kernel + (nb,) + self.kept)
+        block[...] = np.moveaxis(view, 0, 1 + nd)
         return block.reshape(self.c * self.kp, nb, -1)
 
     def blocks(self):
@@ -178,10 +184,9 @@ class _Windows:
         return np.empty(((rows.stop - rows.start) * self.c * self.kp *
                          (band.stop - band.start) * self.row_length,), dtype=self.dtype)
 
-    def taps(self, rows: slice, band: slice) -> list[np.ndarray]:
-        """Each kernel tap's read-only view (nb, C, len(band) * row_length) of a block."""
+    def _start(self, rows: slice, band: slice):
+        """The flat buffer a block's views read and the block's first position in it."""
         nb = rows.stop - rows.start
-        length = (band.stop - band.start) * self.row_length
         src = self.source
         if not self.copied and rows.stop == self.n and band.stop == self.out_rows and self.slack:
             # The last block of an uncopied input: copy its examples, with room to read past
@@ -193,17 +198,45 @@ class _Windows:
             src = src.reshape(-1)
             base = rows.start * self.example
         base += band.start * self.row_step
-        item = src.itemsize
+        length = (band.stop - band.start) * self.row_length
         last_read = (base + max(self.offsets) + (nb - 1) * self.example
                      + (self.c - 1) * self.channel + length - 1)
         assert last_read < src.size, "patch views must stay inside the input buffer"
+        return src, base, nb, length
+
+    def taps(self, rows: slice, band: slice) -> list[np.ndarray]:
+        """Each kernel tap's read-only view (nb, C, len(band) * row_length) of a block."""
+        src, base, nb, length = self._start(rows, band)
+        item = src.itemsize
         return [np.lib.stride_tricks.as_strided(
                     src[base + offset:], (nb, self.c, length),
                     (self.example * item, self.channel * item, item), writeable=False)
                 for offset in self.offsets]
 
+    def tap_grid(self, rows: slice, band: slice) -> np.ndarray | None:
+        """All taps of a block as one read-only view (nb, C, *K, len(band) * row_length), or
+        None where the taps' offsets do not grow evenly (strides above 1, after the split).
+
+        Element ``[e, c, i, j, m]`` is element ``m`` of tap ``(i, j)``'s row for channel ``c``
+        of example ``e``, as in :meth:`taps`; one copy of this view builds the block instead
+        of one copy per tap, which saves the per-tap overhead on small blocks."""
+        if self.tap_steps is None:
+            return None
+        src, base, nb, length = self._start(rows, band)
+        item = src.itemsize
+        return np.lib.stride_tricks.as_strided(
+            src[base:], (nb, self.c) + self.kernel + (length,),
+            (self.example * item, self.channel * item) +
+            tuple(st * item for st in self.tap_steps) + (item,), writeable=False)
+
     def columns(self, rows: slice, band: slice, scratch: np.ndarray) -> np.ndarray:
         """The patch matrix (nb, C*kp, len(band) * row_length) of a block, built in ``scratch``."""
+        grid = self.tap_grid(rows, band)
+        if grid is not None:
+            nb, length = grid.shape[0], grid.shape[-1]
+            block = scratch[:nb * self.c * self.kp * length].reshape(grid.shape)
+            block[...] = grid
+            return block.reshape(nb, self.c * self.kp, length)
         views = self.taps(rows, band)
         nb, c, length = views[0].shape
         block = scratch[:nb * c * self.kp * length].reshape(nb, c, self.kp, length)
@@ -270,7 +303,14 @@ def plan(out_rows: int, patch_rows: int, whole_examples: bool, waste: float = 0.
 
 def _side_by_side(win: _Windows, rows: slice, scratch: np.ndarray) -> np.ndarray:
     """The full-width patch matrices of the examples ``rows`` side by side: (C * kp, nb, L)."""
-    views = win.taps(rows, slice(0, win.out_rows))
+    whole = slice(0, win.out_rows)
+    grid = win.tap_grid(rows, whole)
+    if grid is not None:
+        nb, length = grid.shape[0], grid.shape[-1]
+        block = scratch[:nb * win.c * win.kp * length].reshape(grid.shape[1:-1] + (nb, length))
+        block[...] = np.moveaxis(grid, 0, -2)
+        return block.reshape(win.c * win.kp, nb, length)
+    views = win.taps(rows, whole)
     nb, c, length = views[0].shape
     block = scratch[:nb * c * win.kp * length].reshape(c, win.kp, nb, length)
     for t, view in enumerate(views):
@@ -463,15 +503,56 @@ def _adjoint_scatter(grad, weight, stride, pad_left, dilation, groups, in_spatia
                    zip(in_spatial, pad_left, out_spatial, stride, dilation, kernel))
     w_t = weight.reshape(g, og, cg * kp).transpose(0, 2, 1)          # (G, Cg*K, Og)
     gt = grad.transpose(1, 0, *range(2, grad.ndim))                   # (O, N, *out)
-    res = np.zeros((g * cg, n) + padded, dtype=grad.dtype)            # channels first
-    for rows in _batch_chunks(n, g * cg * kp * length * grad.itemsize):
-        nb = rows.stop - rows.start
-        grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, nb * length)
-        cols = w_t[0] @ grad_cols[0] if g == 1 else np.matmul(w_t, grad_cols)
-        cols = cols.reshape(g * cg, kp, nb, *out_spatial)
-        for t, offset in enumerate(kernel_offsets(kernel)):
-            res[(slice(None), rows) + tap_slices(offset, stride, dilation, out_spatial)] += \
-                cols[:, t]
+    if all(s == 1 for s in stride) and np.isfinite(weight).all():
+        res = _scatter_full_width(gt, w_t, kernel, dilation, padded, g * cg)
+    else:
+        res = np.zeros((g * cg, n) + padded, dtype=grad.dtype)        # channels first
+        for rows in _batch_chunks(n, g * cg * kp * length * grad.itemsize):
+            nb = rows.stop - rows.start
+            grad_cols = np.ascontiguousarray(gt[:, rows]).reshape(g, og, nb * length)
+            cols = w_t[0] @ grad_cols[0] if g == 1 else np.matmul(w_t, grad_cols)
+            cols = cols.reshape(g * cg, kp, nb, *out_spatial)
+            for t, offset in enumerate(kernel_offsets(kernel)):
+                res[(slice(None), rows) + tap_slices(offset, stride, dilation, out_spatial)] += \
+                    cols[:, t]
     crop = (slice(None), slice(None)) + tuple(slice(pl, pl + ni) for pl, ni in
                                               zip(pad_left, in_spatial))
     return res[crop].transpose(1, 0, *range(2, 2 + len(kernel)))
+
+
+def _scatter_full_width(gt, w_t, kernel, dilation, padded, channels):
+    """col2im at stride 1 over full-width rows: (C, N, *padded), channels first.
+
+    The mirror image of :class:`_Windows`: the gradient ``gt`` (O, N, *out) is laid out with
+    every output row as wide as the padded input (zeros in the extra columns), so that each
+    tap's share ``W^T grad`` lands on the flattened input shifted by the tap's offset, one
+    contiguous run per channel and example instead of ``H_out`` short rows. The zero columns
+    contribute zeros, which is why the caller takes this path only for finite weights
+    (``inf * 0`` would spread a NaN).
+    """
+    o, n = gt.shape[:2]
+    g, cgkp, og = w_t.shape
+    kp = math.prod(kernel)
+    out_spatial = gt.shape[2:]
+    steps = tuple(math.prod(padded[a + 1:]) for a in range(len(padded)))
+    offsets = [sum(i * d * st for i, d, st in zip(tap, dilation, steps))
+               for tap in kernel_offsets(kernel)]
+    # The extra columns of the last output row reach past the last input row.
+    slack = sum((k - 1) * d * st for k, d, st in zip(kernel[1:], dilation[1:], steps[1:]))
+    wide_len = out_spatial[0] * steps[0]
+    area = math.prod(padded)
+    res = np.zeros((channels, n, area + slack), dtype=gt.dtype)
+    chunks = _batch_chunks(n, cgkp * g * wide_len * gt.itemsize)
+    nb0 = chunks[0].stop - chunks[0].start
+    wide = np.zeros((o, nb0, out_spatial[0]) + tuple(padded[1:]), dtype=gt.dtype)
+    valid = (slice(None),) * 3 + tuple(slice(m) for m in out_spatial[1:])
+    for rows in chunks:
+        nb = rows.stop - rows.start
+        part = wide[:, :nb]
+        part[valid] = gt[:, rows]
+        grad_cols = part.reshape(g, og, nb * wide_len)
+        cols = w_t[0] @ grad_cols[0] if g == 1 else np.matmul(w_t, grad_cols)
+        cols = cols.reshape(channels, kp, nb, wide_len)
+        for t, offset in enumerate(offsets):
+            res[:, rows, offset:offset + wide_len] += cols[:, t]
+    return res[:, :, :area].reshape((channels, n) + tuple(padded))

@@ -49,9 +49,37 @@ def test_the_table_runs_on_the_layers_the_peers_take(capsys, monkeypatch):
             suite.Layer("tiny depthwise", 2, 4, 4, 8, 3, padding=1, groups=4),
             suite.Layer("tiny 1x1", 2, 8, 4, 6, 1)]
     monkeypatch.setattr(suite, "SUITE", tiny)
-    rows = peers.main(["--repeats", "1"])
+    rows = peers.main(["--repeats", "1", "--rounds", "2"])
     assert [r["layer"] for r in rows] == ["tiny 3x3", "tiny 1x1"]     # no groups for the peers
     out = capsys.readouterr().out
-    assert "geometric mean" in out and "best peer on" in out
+    assert "geometric mean" in out and "best peer on" in out and "head to head" in out
     for r in rows:
         assert all(r[f"{k}_fwd_ratio"] > 0 and r[f"{k}_bwd_mb"] >= 0 for k in peers.CONTENDERS)
+
+
+def test_head_to_head_takes_the_median_of_the_per_round_ratios():
+    """A slow spell (round 2, ten times slower) slows both contenders of its round alike, so
+    every round's ratio is 2/3 and so is the median."""
+    now = [0.0]
+    spell = iter([1] * 4 + [10] * 4 + [1] * 4)        # rounds 1 and 3 quiet, round 2 slow
+
+    def clock():
+        return now[0]
+
+    def work(seconds):
+        def run():
+            now[0] += seconds * factor[0]
+        return run
+
+    factor = [1]
+    ours, theirs = work(2.0), work(3.0)
+
+    def tick(fn):
+        def run():
+            factor[0] = next(spell)
+            fn()
+        return run
+    result = peers.head_to_head(tick(ours), tick(theirs), rounds=3, clock=clock)
+    assert result == {"ratio": pytest.approx(2 / 3), "won": 1.0}
+    never = peers.head_to_head(theirs, ours, rounds=2, clock=clock)
+    assert never == {"ratio": pytest.approx(1.5), "won": 0.0}
