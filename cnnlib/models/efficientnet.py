@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .. import _checks as V
-from .mobilenet import ConvBNAct, make_divisible
+from .mobilenet import ConvBNAct, _init, make_divisible
 
 __all__ = ["SqueezeExcitation", "StochasticDepth", "MBConv", "EfficientNet", "efficientnet",
            "efficientnet_b0", "compound_scaling", "EFFICIENTNET_B0_STAGES",
@@ -190,18 +190,7 @@ class EfficientNet(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True),
                                         nn.Linear(4 * last_in, num_classes))
         self.out_channels = 4 * last_in
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
+        _init(self, None)
 
     @property
     def blocks_per_stage(self) -> list[int]:

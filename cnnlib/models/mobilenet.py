@@ -87,6 +87,12 @@ def _check_common(op, num_classes, in_channels, width_mult, dropout):
 
 
 def _init(model: nn.Module, linear_std: float | None):
+    """The torchvision initialisation of MobileNet and EfficientNet (``linear_std`` None: a
+    uniform classifier, else a normal one with that deviation). A model built on the ``meta``
+    device has no values to set, and drawing them there runs PyTorch's Python reference of
+    each random fill: skipping it makes summarising a large network on ``meta`` twice as fast."""
+    if any(p.is_meta for p in model.parameters()):
+        return
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out")
